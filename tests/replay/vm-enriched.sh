@@ -1,0 +1,11 @@
+#!/bin/sh
+# vm-enriched.sh -- the VM's enriched audit stream: golden alert lines and the scenario
+. "$(dirname "$0")/../lib.sh"
+. "$top_srcdir/tests/replay/vm-scenario.sh"
+
+make_vm_db "$T/ref.sqlite"
+replay_conf "$T/ref.sqlite" "$T/replay.conf"
+replay "$CORPUS/vm-ima-enriched.log" "$T/out"
+check_vm_scenario "$T/out"
+# Every line, checked by hand against tests/corpus/README.md once.
+expect_file_eq "$top_srcdir/tests/replay/vm-enriched.expected" "$T/out"
