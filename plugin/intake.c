@@ -71,11 +71,19 @@ static int type_in_table(const struct type_name *t, size_t n,
 /* type_by_name - the number of a record type name, 0 for other names. */
 static int type_by_name(const char *s, size_t len)
 {
-	if (len > 10 && memcmp(s, "INTEGRITY_", 10) == 0)
-		return type_in_table(integrity_names,
-				     sizeof(integrity_names) /
-				     sizeof(integrity_names[0]),
-				     s + 10, len - 10);
+	int t;
+
+	if (len > 10 && memcmp(s, "INTEGRITY_", 10) == 0) {
+		t = type_in_table(integrity_names,
+				  sizeof(integrity_names) /
+				  sizeof(integrity_names[0]),
+				  s + 10, len - 10);
+		/*
+		 * A name a newer auditd knows and this table does not is still
+		 * an integrity record: keep it (reported as unknown_record).
+		 */
+		return t ? t : 1899;
+	}
 	return type_in_table(other_names,
 			     sizeof(other_names) / sizeof(other_names[0]),
 			     s, len);

@@ -153,7 +153,7 @@ static int verb_allows(const char *verb, int c)
  */
 static int parse_opts(struct cli *c, const char *verb, int argc, char **argv)
 {
-	const char *shortopts = verb == NULL ? "+d:c:hV" : "d:c:a:xe:j:qhV";
+	const char *shortopts = verb == NULL ? "+:d:c:hV" : ":d:c:a:xe:j:qhV";
 	int opt;
 
 	optind = 1;
@@ -161,16 +161,17 @@ static int parse_opts(struct cli *c, const char *verb, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, shortopts, long_opts,
 				  NULL)) != -1) {
 		if (opt == '?' || opt == ':' || !verb_allows(verb, opt)) {
-			const char *bad = argv[optind - 1];
+			const char *pre = verb ? verb : "", *sep = verb ? ": " : "";
 
-			if (opt == '?' && optopt != 0)
-				error_msg("%s%s: bad option '-%c'",
-					  verb ? verb : "", verb ? "" : "",
+			if (opt == ':')
+				error_msg("%s%soption '%s' needs an argument",
+					  pre, sep, argv[optind - 1]);
+			else if (opt == '?' && optopt != 0)
+				error_msg("%s%sbad option '-%c'", pre, sep,
 					  optopt);
 			else
-				error_msg("%s%sbad option '%s'",
-					  verb ? verb : "", verb ? ": " : "",
-					  bad);
+				error_msg("%s%sbad option '%s'", pre, sep,
+					  argv[optind - 1]);
 			fputs("Try 'ima-refdb --help'.\n", stderr);
 			return EXIT_ERROR;
 		}
@@ -614,7 +615,8 @@ static int import_entry(const struct manifest_entry *e, void *arg)
 	int rc;
 
 	if (interrupted) {
-		snprintf(ic->why, sizeof(ic->why), "interrupted");
+		snprintf(ic->why, sizeof(ic->why), "line %lu: interrupted",
+			 e->line);
 		return 1;
 	}
 	/* IMA reports absolute paths: a relative one could never match. */

@@ -332,11 +332,6 @@ static int harden_connection(sqlite3 *db, int defensive)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "PRAGMA trusted_schema = OFF;"
 				  "PRAGMA mmap_size = 0;", NULL, NULL, NULL);
-	/* Up to 32 MiB of pages, allocated as they are read: a hot set of
-	 * a few thousand programs and libraries stays in memory. */
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA cache_size = -32768;", NULL,
-				  NULL, NULL);
 	return rc;
 }
 
@@ -433,6 +428,17 @@ int refdb_open_readonly(const char *path, struct refdb **out, char *errbuf,
 	r = validate_db(db->db, path, errbuf, errlen);
 	if (r != 0)
 		goto out;
+	/*
+	 * Up to 32 MiB of pages, allocated as they are read: the hot set of
+	 * a few thousand programs and libraries stays in memory.
+	 */
+	if (sqlite3_exec(db->db, "PRAGMA cache_size = -32768;", NULL, NULL,
+			 NULL) != SQLITE_OK) {
+		r = REFDB_E_SQLITE;
+		set_msg(errbuf, errlen, "%s: %s", path,
+			sqlite3_errmsg(db->db));
+		goto out;
+	}
 	for (i = 0; i < Q_COUNT; i++) {
 		rc = sqlite3_prepare_v3(db->db, reader_sql[i], -1,
 					SQLITE_PREPARE_PERSISTENT,

@@ -664,6 +664,29 @@ START_TEST(test_stale_temp_removed)
 }
 END_TEST
 
+START_TEST(test_odd_db_name)
+{
+	struct refdb_writer *w = NULL;
+	struct refdb *db = NULL;
+	unsigned char d[32];
+	char err[300] = "";
+
+	/* URI syntax in a file name must not confuse the reader */
+	snprintf(dbpath, sizeof(dbpath), "%s/we?ird #%%20&x=1.sqlite", dir);
+	fill(d, 32, 9);
+	ck_assert_int_eq(refdb_writer_begin(dbpath, 1, &w, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(refdb_writer_add(w, "/x", 2, "sha256", d, 32,
+					  refdb_writer_source(w, "scan", "/")),
+			 1);
+	ck_assert_int_eq(refdb_writer_commit(w), 0);
+	ck_assert_msg(refdb_open_readonly(dbpath, &db, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(refdb_is_denied(db, "sha256", d, 32), 0);
+	refdb_close(db);
+}
+END_TEST
+
 START_TEST(test_missing)
 {
 	struct refdb *db = (struct refdb *)1;
@@ -793,6 +816,7 @@ Suite *refdb_suite(void)
 	tcase_add_test(tc, test_keep_missing_starts_empty);
 	tcase_add_test(tc, test_abort_leaves_db);
 	tcase_add_test(tc, test_stale_temp_removed);
+	tcase_add_test(tc, test_odd_db_name);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refuse");
