@@ -13,6 +13,15 @@
 #define CONFIG_MAX_LINE 4096
 #define DEFAULT_EVENT_QUIET_MS 250
 #define MAX_EVENT_QUIET_MS 10000
+#define DEFAULT_DEDUP_WINDOW_S 60
+#define DEFAULT_STATS_INTERVAL_S 3600
+#define DEFAULT_QUEUE_SIZE 1024
+/*
+ * journald lets one unit log 10,000 messages in 30 s (auditd's unit, which
+ * the plugin shares); 1000 per level below crit stays well inside it.
+ */
+#define DEFAULT_RATE_LIMIT 1000
+#define DEFAULT_RATE_PERIOD_S 30
 
 static const struct {
 	const char *name;
@@ -86,6 +95,14 @@ int config_init_defaults(struct config *c)
 	for (i = 0; i < V_COUNT; i++)
 		c->level[i] = verdict_default_level((enum verdict_id)i);
 	c->event_timeout_ms = DEFAULT_EVENT_QUIET_MS;
+	c->dedup_window_s = DEFAULT_DEDUP_WINDOW_S;
+	for (i = LOG_ERR; i <= LOG_DEBUG; i++) {
+		c->rate[i].limit = DEFAULT_RATE_LIMIT;
+		c->rate[i].period_s = DEFAULT_RATE_PERIOD_S;
+	}
+	c->stats_interval_s = DEFAULT_STATS_INTERVAL_S;
+	c->queue_size = DEFAULT_QUEUE_SIZE;
+	c->seccomp = 1;
 	return 0;
 }
 
@@ -94,6 +111,8 @@ void config_free(struct config *c)
 	size_t i;
 
 	free(c->reference_db);
+	free(c->local_db);
+	free(c->verify_key);
 	for (i = 0; i < c->n_causes; i++)
 		free(c->causes[i].cause);
 	free(c->causes);
@@ -180,6 +199,78 @@ static int add_exclude(struct config *c, const char *pattern)
 	return 0;
 }
 
+/* parse_uint - a whole decimal number in [lo, hi]; -1 when it is not. */
+static int parse_uint(const char *val, unsigned long lo, unsigned long hi,
+		      unsigned *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (val[0] < '0' || val[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (errno || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* parse_bool - yes/no (also true/false, on/off, 1/0); -1 when neither. */
+static int parse_bool(const char *val)
+{
+	if (!strcasecmp(val, "yes") || !strcasecmp(val, "true") ||
+	    !strcasecmp(val, "on") || !strcmp(val, "1"))
+		return 1;
+	if (!strcasecmp(val, "no") || !strcasecmp(val, "false") ||
+	    !strcasecmp(val, "off") || !strcmp(val, "0"))
+		return 0;
+	return -1;
+}
+
+/* parse_rate - "N/SECONDS" (N alerts per SECONDS) or "off". */
+static int parse_rate(const char *val, struct config_rate *r)
+{
+	char num[32], *slash;
+
+	if (strcasecmp(val, "off") == 0) {
+		r->limit = 0;
+		r->period_s = DEFAULT_RATE_PERIOD_S;
+		return 0;
+	}
+	if (strlen(val) >= sizeof(num))
+		return -1;
+	strcpy(num, val);
+	slash = strchr(num, '/');
+	if (slash == NULL)
+		return -1;
+	*slash = '\0';
+	if (parse_uint(trim(num), 1, 1000000, &r->limit) != 0 ||
+	    parse_uint(trim(slash + 1), 1, 86400, &r->period_s) != 0)
+		return -1;
+	return 0;
+}
+
+/* set_path - an absolute path setting; "" frees it when allow_none. */
+static int set_path(struct loader *ld, char **slot, const char *key,
+		    const char *val)
+{
+	char *copy;
+
+	if (val[0] != '/') {
+		report(ld, "%s must be an absolute path, not '%s'", key, val);
+		return -1;
+	}
+	copy = strdup(val);
+	if (copy == NULL) {
+		report(ld, "out of memory");
+		return -1;
+	}
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
 /* apply - one "key = value" pair; reports and returns -1 when it is bad. */
 static int apply(struct loader *ld, struct config *c, const char *key,
 		 const char *val)
@@ -190,19 +281,71 @@ static int apply(struct loader *ld, struct config *c, const char *key,
 	unsigned long n;
 	int id, level;
 
-	if (strcmp(key, "reference_db") == 0) {
-		char *copy;
+	if (strcmp(key, "reference_db") == 0)
+		return set_path(ld, &c->reference_db, key, val);
+	if (strcmp(key, "local_db") == 0)
+		return set_path(ld, &c->local_db, key, val);
+	if (strcmp(key, "verify_key") == 0)
+		return set_path(ld, &c->verify_key, key, val);
+	if (strcmp(key, "require_signature") == 0 ||
+	    strcmp(key, "seccomp") == 0) {
+		int b = parse_bool(val);
 
-		if (val[0] != '/') {
-			report(ld, "reference_db must be an absolute path, not '%s'",
+		if (b < 0) {
+			report(ld, "%s must be yes or no, not '%s'", key, val);
+			return -1;
+		}
+		if (key[0] == 'r')
+			c->require_signature = b;
+		else
+			c->seccomp = b;
+		return 0;
+	}
+	if (strcmp(key, "dedup_window") == 0) {
+		if (parse_uint(val, 0, 86400, &c->dedup_window_s) != 0) {
+			report(ld, "dedup_window must be 0..86400 seconds, not '%s'",
 			       val);
 			return -1;
 		}
-		copy = strdup(val);
-		if (copy == NULL)
-			goto nomem;
-		free(c->reference_db);
-		c->reference_db = copy;
+		return 0;
+	}
+	if (strcmp(key, "stats_interval") == 0) {
+		if (parse_uint(val, 0, 604800, &c->stats_interval_s) != 0) {
+			report(ld, "stats_interval must be 0..604800 seconds, not '%s'",
+			       val);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "queue_size") == 0) {
+		if (parse_uint(val, 16, 1000000, &c->queue_size) != 0) {
+			report(ld, "queue_size must be 16..1000000, not '%s'",
+			       val);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "rate_limit") == 0 ||
+	    strncmp(key, "rate_limit.", 11) == 0) {
+		struct config_rate r;
+		int lv = -1, i;
+
+		if (key[10] == '.') {
+			lv = config_parse_level(key + 11);
+			if (lv < 0 || lv <= LOG_CRIT) {
+				report(ld, "'%s': only err, warning, notice, info and debug can be limited",
+				       key);
+				return -1;
+			}
+		}
+		if (parse_rate(val, &r) != 0) {
+			report(ld, "%s must be COUNT/SECONDS (e.g. 1000/30) or off, not '%s'",
+			       key, val);
+			return -1;
+		}
+		for (i = LOG_ERR; i <= LOG_DEBUG; i++)
+			if (lv < 0 || lv == i)
+				c->rate[i] = r;
 		return 0;
 	}
 	if (strcmp(key, "facility") == 0) {
@@ -378,6 +521,37 @@ int config_peek_reference_db(const char *path, char *out, size_t cap)
 		if (val[0] == '/' && strlen(val) < cap) {
 			memcpy(out, val, strlen(val) + 1);
 			found = 1;	/* the last one wins, as in config_load */
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int config_peek_key(const char *path, const char *key, char *out,
+		    size_t cap)
+{
+	char buf[CONFIG_MAX_LINE + 2];
+	char *line, *eq, *val;
+	FILE *f;
+	int found = 0;
+
+	if (path == NULL || key == NULL || out == NULL || cap == 0)
+		return 0;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	while (fgets(buf, sizeof(buf), f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		line = trim(buf);
+		if (line[0] == '#' || (eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		if (strcmp(trim(line), key) != 0)
+			continue;
+		val = trim(eq + 1);
+		if (val[0] == '/' && strlen(val) < cap) {
+			memcpy(out, val, strlen(val) + 1);
+			found = 1;
 		}
 	}
 	fclose(f);

@@ -23,8 +23,16 @@ struct config_cause_level {
 	int level;		/* LOG_* or -1 for off */
 };
 
+struct config_rate {
+	unsigned limit;		/* alerts per period; 0 = off (no limit) */
+	unsigned period_s;
+};
+
 struct config {
 	char *reference_db;	/* path of the reference database */
+	char *local_db;		/* this host's own updates, or NULL */
+	char *verify_key;	/* public key the database must be signed with, or NULL */
+	int require_signature;	/* refuse an unsigned database */
 	int facility;		/* LOG_* facility */
 	int level[V_COUNT];	/* LOG_* per verdict id, -1 = off */
 	struct config_cause_level *causes;
@@ -32,6 +40,11 @@ struct config {
 	char **excludes;	/* patterns from "exclude = REGEX" lines */
 	size_t n_excludes;
 	unsigned event_timeout_ms; /* quiet time that completes an event without EOE */
+	unsigned dedup_window_s;   /* repeats of a finding within it are summarised; 0 = off */
+	struct config_rate rate[8]; /* per syslog level; crit and above are never limited */
+	unsigned stats_interval_s; /* heartbeat stats line; 0 = off */
+	unsigned queue_size;	   /* alerts waiting for syslog */
+	int seccomp;		   /* confine system calls after start-up */
 };
 
 /*
@@ -75,6 +88,15 @@ int config_level_for(const struct config *c, enum verdict_id id,
  * cannot be read.
  */
 int config_peek_reference_db(const char *path, char *out, size_t cap);
+
+/*
+ * config_peek_key - the value of key (an absolute path, such as local_db
+ * or verify_key) in the config file at path, for ima-refdb: 1 with the
+ * last such value copied into out, 0 when absent, unreadable, not
+ * absolute or longer than cap-1.
+ */
+int config_peek_key(const char *path, const char *key, char *out,
+		    size_t cap);
 
 /* config_level_name - "crit" for LOG_CRIT, "off" for -1. */
 const char *config_level_name(int level);

@@ -23,6 +23,7 @@ static const struct verdict_def verdicts[V_COUNT] = {
 	[V_ALGO_UNAVAILABLE]	= { "algo_unavailable", LOG_WARNING },
 	[V_KNOWN_ELSEWHERE]	= { "known_elsewhere", LOG_NOTICE },
 	[V_UNKNOWN_FILE]	= { "unknown_file", LOG_WARNING },
+	[V_MEMFD_EXEC]		= { "memfd_exec", LOG_ALERT },
 	[V_APPRAISE_FAILED]	= { "appraise_failed", LOG_ALERT },
 	[V_EVM_FAILED]		= { "evm_failed", LOG_ALERT },
 	[V_MEASURE_VIOLATION]	= { "measure_violation", LOG_WARNING },
@@ -243,18 +244,95 @@ static void format_expected(const struct refdb_path_result *res,
 	}
 }
 
+/* ------------------------------------------------------------ two layers */
+
+static int layers(const struct verdict_dbs *dbs, struct refdb *out[2])
+{
+	int n = 0;
+
+	if (dbs != NULL && dbs->base != NULL)
+		out[n++] = dbs->base;
+	if (dbs != NULL && dbs->local != NULL)
+		out[n++] = dbs->local;
+	return n;
+}
+
+/* any_denied - the digest is on either layer's deny list: 1, 0, or < 0. */
+static int any_denied(struct refdb **db, int n, const struct ima_record *r)
+{
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc = refdb_is_denied(db[i], r->algo, r->digest, r->digest_len);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * check_path_layers - the union of both layers' answers: known, known in
+ * this algorithm, matching, and every expected digest.
+ */
+static int check_path_layers(struct refdb **db, int n,
+			     const struct ima_record *r,
+			     struct refdb_path_result *res)
+{
+	struct refdb_path_result one;
+	size_t k;
+	int i, rc;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < n; i++) {
+		rc = refdb_check_path(db[i], r->path, r->path_len, r->algo,
+				      r->digest, r->digest_len, &one);
+		if (rc < 0)
+			return rc;
+		res->path_known |= one.path_known;
+		res->algo_known |= one.algo_known;
+		res->match |= one.match;
+		res->expected_len = one.expected_len ? one.expected_len
+						     : res->expected_len;
+		for (k = 0; k < one.n_expected &&
+			    res->n_expected < REFDB_MAX_EXPECTED; k++)
+			memcpy(res->expected[res->n_expected++],
+			       one.expected[k], one.expected_len);
+	}
+	return 0;
+}
+
+/* find_digest_layers - another path with this digest, in either layer. */
+static int find_digest_layers(struct refdb **db, int n,
+			      const struct ima_record *r, char *out,
+			      size_t cap)
+{
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc = refdb_find_digest(db[i], r->algo, r->digest,
+				       r->digest_len, r->path, r->path_len,
+				       out, cap);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /*
  * judge_measurement - DESIGN.md's precedence for an INTEGRITY_RULE
  * measurement: known-bad digest; path excluded; path in the database
  * (match, mismatch, algorithm unavailable); digest known for another path;
  * unknown.
  */
-static int judge_measurement(const struct ima_record *r, struct refdb *db,
+static int judge_measurement(const struct ima_record *r,
+			     const struct verdict_dbs *dbs,
 			     const struct exclude_set *ex, struct verdict *v)
 {
 	struct refdb_path_result res;
-	int rc;
+	struct refdb *db[2];
+	int n = layers(dbs, db), memfd, rc = 0;
 
+	memfd = r->path_len >= 6 && memcmp(r->path, "memfd:", 6) == 0;
 	if (!r->has_hash || r->hash_bad) {
 		v->id = V_UNKNOWN_RECORD;
 		v->note = "unparsable-hash";
@@ -266,8 +344,8 @@ static int judge_measurement(const struct ima_record *r, struct refdb *db,
 		v->note = "zero-digest";
 		return 0;
 	}
-	if (db != NULL && hashalgo_by_name(r->algo, strlen(r->algo)) != NULL) {
-		rc = refdb_is_denied(db, r->algo, r->digest, r->digest_len);
+	if (n > 0 && hashalgo_by_name(r->algo, strlen(r->algo)) != NULL) {
+		rc = any_denied(db, n, r);
 		if (rc < 0)
 			goto failed;
 		if (rc == 1) {
@@ -275,48 +353,50 @@ static int judge_measurement(const struct ima_record *r, struct refdb *db,
 			return 0;
 		}
 	}
-	if (exclude_set_match(ex, r->path, r->path_len)) {
+	if (!memfd && exclude_set_match(ex, r->path, r->path_len)) {
 		v->id = V_EXCLUDED;
 		return 0;
 	}
-	if (db == NULL) {
+	if (n == 0) {
 		v->judged = 0;
 		v->note = "no-database";
 		return 0;
 	}
 	if (hashalgo_by_name(r->algo, strlen(r->algo)) == NULL) {
 		/* An algorithm no database can hold (a newer kernel's). */
-		v->id = V_ALGO_UNAVAILABLE;
+		v->id = memfd ? V_MEMFD_EXEC : V_ALGO_UNAVAILABLE;
 		return 0;
 	}
-	rc = refdb_check_path(db, r->path, r->path_len, r->algo, r->digest,
-			      r->digest_len, &res);
-	if (rc < 0)
-		goto failed;
-	if (res.path_known) {
+	if (!memfd) {
+		rc = check_path_layers(db, n, r, &res);
+		if (rc < 0)
+			goto failed;
 		if (res.match) {
 			v->id = V_MATCH;
 			return 0;
 		}
-		if (!res.algo_known) {
+		if (res.path_known && !res.algo_known) {
 			v->id = V_ALGO_UNAVAILABLE;
 			return 0;
 		}
-		v->id = V_HASH_MISMATCH;
-		format_expected(&res, r->algo, v->expected,
-				sizeof(v->expected));
-		rc = refdb_find_digest(db, r->algo, r->digest, r->digest_len,
-				       r->path, r->path_len, v->known_as,
-				       sizeof(v->known_as));
-		if (rc < 0)
-			goto failed;
-		return 0;
+		if (res.path_known && !r->deleted) {
+			v->id = V_HASH_MISMATCH;
+			format_expected(&res, r->algo, v->expected,
+					sizeof(v->expected));
+			rc = find_digest_layers(db, n, r, v->known_as,
+						sizeof(v->known_as));
+			if (rc < 0)
+				goto failed;
+			return 0;
+		}
 	}
-	rc = refdb_find_digest(db, r->algo, r->digest, r->digest_len, r->path,
-			       r->path_len, v->known_as, sizeof(v->known_as));
+	rc = find_digest_layers(db, n, r, v->known_as, sizeof(v->known_as));
 	if (rc < 0)
 		goto failed;
-	v->id = rc == 1 ? V_KNOWN_ELSEWHERE : V_UNKNOWN_FILE;
+	if (rc == 1)
+		v->id = V_KNOWN_ELSEWHERE;
+	else
+		v->id = memfd ? V_MEMFD_EXEC : V_UNKNOWN_FILE;
 	return 0;
 
 failed:
@@ -327,7 +407,8 @@ failed:
 	return rc;
 }
 
-int verdict_for_record(const struct ima_record *r, struct refdb *db,
+int verdict_for_record(const struct ima_record *r,
+		       const struct verdict_dbs *dbs,
 		       const struct exclude_set *ex, struct verdict *v)
 {
 	v->known_as[0] = '\0';
@@ -360,7 +441,7 @@ int verdict_for_record(const struct ima_record *r, struct refdb *db,
 			v->id = V_UNKNOWN_RECORD;
 			return 0;
 		}
-		return judge_measurement(r, db, ex, v);
+		return judge_measurement(r, dbs, ex, v);
 	case 1806:	/* INTEGRITY_EVM_XATTR */
 		v->id = V_XATTR_CHANGE;
 		return 0;

@@ -20,6 +20,7 @@ enum verdict_id {
 	V_ALGO_UNAVAILABLE,
 	V_KNOWN_ELSEWHERE,
 	V_UNKNOWN_FILE,
+	V_MEMFD_EXEC,
 	V_APPRAISE_FAILED,
 	V_EVM_FAILED,
 	V_MEASURE_VIOLATION,
@@ -63,14 +64,32 @@ struct verdict {
 };
 
 /*
- * verdict_for_record - classify r.  db may be NULL (database unavailable):
- * measurements are then not judged (v->judged = 0, v->note = "no-database")
- * while appraisal, EVM, violation and policy records still are.  ex holds the
- * exclude patterns (config and database), may be NULL.  Returns 0, or a
- * negative REFDB_E_* when a database lookup failed (then v->judged = 0 and
- * v->note = "lookup-failed": the caller reports it).
+ * The databases a measurement is judged against: the base (reference_db)
+ * and this host's own layer (local_db), either may be NULL.  A digest is
+ * accepted when either layer accepts it for the path; a path, a digest or
+ * a deny-list entry is known when either layer knows it.
  */
-int verdict_for_record(const struct ima_record *r, struct refdb *db,
+struct verdict_dbs {
+	struct refdb *base;
+	struct refdb *local;
+};
+
+/*
+ * verdict_for_record - classify r.  With no database at all (both NULL),
+ * measurements are not judged (v->judged = 0, v->note = "no-database")
+ * while appraisal, EVM, violation and policy records still are.  ex holds
+ * the exclude patterns (config and database), may be NULL.  Returns 0, or
+ * a negative REFDB_E_* when a database lookup failed (then v->judged = 0
+ * and v->note = "lookup-failed": the caller reports it).
+ *
+ * Files that are not what their name says are judged by content only:
+ * a deleted or renamed-over file (" (deleted)") never gets hash_mismatch
+ * (the name now belongs to another file: match, known_elsewhere or
+ * unknown_file instead), and code run from a memfd ("memfd:NAME", the
+ * classic fileless trick) whose content is not known-good is memfd_exec.
+ */
+int verdict_for_record(const struct ima_record *r,
+		       const struct verdict_dbs *dbs,
 		       const struct exclude_set *ex, struct verdict *v);
 
 /* ------------------------------------------------------------ excludes */

@@ -13,6 +13,7 @@ int main(void)
 	srunner_add_suite(sr, verdict_suite());
 	srunner_add_suite(sr, alert_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, flood_suite());
 	srunner_add_suite(sr, refdb_suite());
 	srunner_add_suite(sr, manifest_suite());
 	/* CK_VERBOSITY=verbose in the environment lists every test. */

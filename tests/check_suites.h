@@ -10,6 +10,7 @@ Suite *decode_suite(void);
 Suite *verdict_suite(void);
 Suite *alert_suite(void);
 Suite *config_suite(void);
+Suite *flood_suite(void);
 Suite *refdb_suite(void);
 Suite *manifest_suite(void);
 

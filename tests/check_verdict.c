@@ -13,6 +13,7 @@ static unsigned char dig_a[32], dig_b[32], dig_z[32], dig_d[32], dig_s[64];
 static char db_dir[64];
 static char db_path[128];
 static struct refdb *db;
+static struct verdict_dbs dbs;
 static struct exclude_set *ex;
 
 static void fill(unsigned char *d, size_t n, unsigned char v)
@@ -45,6 +46,7 @@ static void make_db(void)
 	ck_assert_int_ge(refdb_writer_exclude(w, "/var/cache/", src), 0);
 	ck_assert_int_eq(refdb_writer_commit(w), 0);
 	ck_assert_int_eq(refdb_open_readonly(db_path, &db, err, sizeof(err)), 0);
+	dbs.base = db;
 	ex = exclude_set_new();
 	ck_assert_int_eq(exclude_set_add(ex, "/home/[^/]+/\\.cache/", err,
 					 sizeof(err)), 0);
@@ -82,29 +84,38 @@ static const struct {
 	enum verdict_id id;
 	const char *known_as;
 	int expected;		/* expected= names dig_a */
+	int deleted;
 } measurements[] = {
-	{ "/usr/bin/a", "sha256", 'a', V_MATCH, "", 0 },
-	{ "/usr/bin/a", "sha256", 'z', V_HASH_MISMATCH, "", 1 },
+	{ "/usr/bin/a", "sha256", 'a', V_MATCH, "", 0, 0 },
+	{ "/usr/bin/a", "sha256", 'z', V_HASH_MISMATCH, "", 1, 0 },
 	/* /usr/bin/a replaced by a copy of /usr/bin/b: still crit, says whose */
-	{ "/usr/bin/a", "sha256", 'b', V_HASH_MISMATCH, "/usr/bin/b", 1 },
+	{ "/usr/bin/a", "sha256", 'b', V_HASH_MISMATCH, "/usr/bin/b", 1, 0 },
 	/* measured in sha512, the database has only sha256 for the path */
-	{ "/usr/bin/a", "sha512", 's', V_ALGO_UNAVAILABLE, "", 0 },
-	{ "/usr/bin/big", "sha512", 's', V_MATCH, "", 0 },
+	{ "/usr/bin/a", "sha512", 's', V_ALGO_UNAVAILABLE, "", 0, 0 },
+	{ "/usr/bin/big", "sha512", 's', V_MATCH, "", 0, 0 },
 	/* a path the database lacks, content it knows (smallest path wins) */
-	{ "/tmp/copy", "sha256", 'a', V_KNOWN_ELSEWHERE, "/opt/x y", 0 },
-	{ "/tmp/new", "sha256", 'z', V_UNKNOWN_FILE, "", 0 },
+	{ "/tmp/copy", "sha256", 'a', V_KNOWN_ELSEWHERE, "/opt/x y", 0, 0 },
+	{ "/tmp/new", "sha256", 'z', V_UNKNOWN_FILE, "", 0, 0 },
 	/* known-bad beats everything, even a path it would match */
-	{ "/usr/bin/a", "sha256", 'd', V_KNOWN_BAD, "", 0 },
-	{ "/var/cache/x", "sha256", 'd', V_KNOWN_BAD, "", 0 },
+	{ "/usr/bin/a", "sha256", 'd', V_KNOWN_BAD, "", 0, 0 },
+	{ "/var/cache/x", "sha256", 'd', V_KNOWN_BAD, "", 0, 0 },
 	/* excluded by the database's pattern and by the config's */
-	{ "/var/cache/apt/pkg", "sha256", 'z', V_EXCLUDED, "", 0 },
-	{ "/home/ann/.cache/x", "sha256", 'z', V_EXCLUDED, "", 0 },
+	{ "/var/cache/apt/pkg", "sha256", 'z', V_EXCLUDED, "", 0, 0 },
+	{ "/home/ann/.cache/x", "sha256", 'z', V_EXCLUDED, "", 0, 0 },
 	/* excludes are anchored at the start */
-	{ "/srv/var/cache/x", "sha256", 'z', V_UNKNOWN_FILE, "", 0 },
+	{ "/srv/var/cache/x", "sha256", 'z', V_UNKNOWN_FILE, "", 0, 0 },
 	/* an all-zero digest is never judged against the database */
-	{ "/usr/bin/a", "sha256", '0', V_IMA_ERROR, "", 0 },
+	{ "/usr/bin/a", "sha256", '0', V_IMA_ERROR, "", 0, 0 },
 	/* an algorithm no database can hold */
-	{ "/usr/bin/a", "ascon-hash256", 'z', V_ALGO_UNAVAILABLE, "", 0 },
+	{ "/usr/bin/a", "ascon-hash256", 'z', V_ALGO_UNAVAILABLE, "", 0, 0 },
+	/* run after being replaced on disk: the old content is judged by itself */
+	{ "/usr/bin/a", "sha256", 'a', V_MATCH, "", 0, 1 },
+	{ "/usr/bin/a", "sha256", 'b', V_KNOWN_ELSEWHERE, "/usr/bin/b", 0, 1 },
+	{ "/usr/bin/a", "sha256", 'z', V_UNKNOWN_FILE, "", 0, 1 },
+	/* fileless code: unknown content stands out, known content is noted */
+	{ "memfd:payload", "sha256", 'z', V_MEMFD_EXEC, "", 0, 0 },
+	{ "memfd:runc_cloned:/proc/self/exe", "sha256", 'b', V_KNOWN_ELSEWHERE, "/usr/bin/b", 0, 0 },
+	{ "memfd:x", "sha256", 'd', V_KNOWN_BAD, "", 0, 0 },
 };
 
 static const unsigned char *pick(int which, size_t *len)
@@ -131,7 +142,8 @@ START_TEST(test_measurement)
 
 	d = pick(measurements[_i].digest, &dlen);
 	measurement(&r, measurements[_i].path, measurements[_i].algo, d, dlen);
-	ck_assert_int_eq(verdict_for_record(&r, db, ex, &v), 0);
+	r.deleted = measurements[_i].deleted;
+	ck_assert_int_eq(verdict_for_record(&r, &dbs, ex, &v), 0);
 	ck_assert_int_eq(v.judged, 1);
 	ck_assert_str_eq(verdict_name(v.id), verdict_name(measurements[_i].id));
 	ck_assert_str_eq(v.known_as, measurements[_i].known_as);
@@ -238,7 +250,7 @@ START_TEST(test_records)
 	strcpy(r.res, records[_i].res);
 	if (r.type == 1807)
 		r.is_policy_rule = 1;
-	ck_assert_int_eq(verdict_for_record(&r, db, ex, &v), 0);
+	ck_assert_int_eq(verdict_for_record(&r, &dbs, ex, &v), 0);
 	ck_assert_int_eq(v.judged, 1);
 	ck_assert_msg(v.id == records[_i].id, "%d %s %s: got %s, want %s",
 		      r.type, r.op, r.cause, verdict_name(v.id),
@@ -256,14 +268,14 @@ START_TEST(test_old_policy_rule)
 	r.type = 1805;
 	r.is_policy_rule = 1;
 	strcpy(r.res, "1");
-	ck_assert_int_eq(verdict_for_record(&r, db, ex, &v), 0);
+	ck_assert_int_eq(verdict_for_record(&r, &dbs, ex, &v), 0);
 	ck_assert_int_eq(v.id, V_POLICY_RULE);
 	strcpy(r.res, "0");
-	ck_assert_int_eq(verdict_for_record(&r, db, ex, &v), 0);
+	ck_assert_int_eq(verdict_for_record(&r, &dbs, ex, &v), 0);
 	ck_assert_int_eq(v.id, V_POLICY_REJECTED);
 	/* neither a measurement nor a rule */
 	r.is_policy_rule = 0;
-	ck_assert_int_eq(verdict_for_record(&r, db, ex, &v), 0);
+	ck_assert_int_eq(verdict_for_record(&r, &dbs, ex, &v), 0);
 	ck_assert_int_eq(v.id, V_UNKNOWN_RECORD);
 }
 END_TEST

@@ -62,19 +62,35 @@ make_vm_db() {
 		{ cat "$T/import.err" >&2; fail "ima-refdb import failed"; }
 }
 
-# replay_conf DB CONF : a plugin config using DB
+# Sanitizer and valgrind runs need the seccomp filter off (their runtimes
+# make system calls the plugin itself never does).
+SANDBOX_CONF=""
+if [ -n "$WRAP" ] || [ "${AUDISP_IMA_SANITIZERS:-no}" = yes ]; then
+	SANDBOX_CONF="seccomp = no"
+fi
+
+# replay_conf DB CONF [LINES...] : a plugin config using DB, plus LINES
 replay_conf() {
-	printf 'reference_db = %s\n' "$1" > "$2"
+	db=$1 conf=$2
+	shift 2
+	{
+		printf 'reference_db = %s\n' "$db"
+		[ -n "$SANDBOX_CONF" ] && echo "$SANDBOX_CONF"
+		for l in "$@"; do echo "$l"; done
+	} > "$conf"
 }
 
-# replay LOG OUT [CONF] : the plugin over a recorded stream, alerts to OUT
+# replay LOG OUT [CONF] : the plugin over a recorded stream, alerts to OUT.
+# OUT.full keeps every line; OUT leaves out db_reloaded (it names the
+# sha256 of a database built at test time).
 replay() {
-	run_plugin --stdout -c "${3:-$T/replay.conf}" < "$1" > "$2" 2>"$T/replay.err" ||
+	run_plugin --stdout -c "${3:-$T/replay.conf}" < "$1" > "$2.full" 2>"$T/replay.err" ||
 		{ cat "$T/replay.err" >&2; fail "audisp-ima exited $? on $1"; }
 	if [ -s "$T/replay.err" ]; then
 		cat "$T/replay.err" >&2
 		fail "audisp-ima wrote to stderr on $1"
 	fi
+	grep -v '^db_reloaded ' "$2.full" > "$2" || true
 }
 
 # expect_alert ID SEVERITY FILE OUT : OUT has an alert ID at SEVERITY for FILE
@@ -88,4 +104,86 @@ expect_no_alert() {
 	if grep -E "^$1 .*file=$2( |\$)" "$3"; then
 		fail "unexpected '$1' for $2"
 	fi
+}
+
+# gen_rules N FILES START STEP_MS [DIR] : N measurement events (each an
+# INTEGRITY_RULE and its EOE) cycling over FILES files DIR/f0.. with a digest
+# per file, record time from START (seconds) in steps of STEP_MS.
+gen_rules() {
+	awk -v n="$1" -v files="$2" -v start="$3" -v step="$4" -v dir="${5:-/prod}" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			k = i % files
+			t = start * 1000 + i * step
+			id = sprintf("%d.%03d:%d", int(t / 1000), t % 1000, 1000 + i)
+			h = ""
+			for (j = 0; j < 8; j++) h = h sprintf("%08x", k + 1)
+			printf "type=INTEGRITY_RULE msg=audit(%s): file=\"%s/f%d\" hash=\"sha256:%s\" ppid=1 pid=%d auid=1000 uid=0 gid=0 comm=\"x\" exe=\"/bin/x\"\n", id, dir, k, h, 100 + k
+			printf "type=EOE msg=audit(%s):\n", id
+		}
+	}'
+}
+
+# gen_noise N START : N ordinary syscall records (no IMA), as a busy host sends
+gen_noise() {
+	awk -v n="$1" -v start="$2" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "type=SYSCALL msg=audit(%d.%03d:%d): arch=c000003e syscall=2 success=yes exit=3 a0=7ffd a1=0 a2=0 a3=0 items=1 ppid=1 pid=77 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm=\"cat\" exe=\"/usr/bin/cat\" key=(null)\n", start + int(i / 1000), i % 1000, 500000 + i
+	}'
+}
+
+# wait_for PATTERN FILE [SECONDS] : until FILE has a line with the fixed string
+wait_for() {
+	i=0
+	while ! grep -qF -- "$1" "$2" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le $((${3:-10} * 20)) ] || { cat "$2" >&2; fail "timed out waiting for '$1' in $2"; }
+		sleep 0.05
+	done
+}
+
+# in_syslog_ns SCRIPT : run the sh SCRIPT in a private mount namespace where
+# /dev/log is tests/syslog-sink's socket, as syslogd's would be.  The sink
+# writes every message to $T/received; SCRIPT gets its pid as $sink and
+# must leave it running.  Skips (77) where a namespace cannot be made.
+in_syslog_ns() {
+	[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	unshare -m true 2>/dev/null || skip "cannot create a mount namespace here"
+	[ -x "$top_builddir/tests/syslog-sink" ] || fail "tests/syslog-sink was not built"
+	cat > "$T/ns.sh" <<NS
+set -eu
+mount --make-rprivate /
+mkdir -p "$T/olddev"
+mount --rbind /dev "$T/olddev"
+mount -t tmpfs -o mode=0755 tmpfs /dev
+for n in null zero urandom; do
+	touch /dev/\$n
+	mount --bind "$T/olddev/\$n" /dev/\$n
+done
+"$top_builddir/tests/syslog-sink" /dev/log "$T/received" &
+sink=\$!
+i=0
+while [ ! -S /dev/log ] || [ ! -f "$T/received" ]; do
+	i=\$((i + 1)); [ \$i -lt 200 ] || { echo "sink did not start" >&2; exit 1; }
+	sleep 0.05
+done
+. "$1"
+# the sink reads asynchronously: wait until the count stops growing
+last=-1
+while [ "\$(wc -l < "$T/received")" != "\$last" ]; do
+	last=\$(wc -l < "$T/received")
+	sleep 0.2
+done
+kill -CONT \$sink 2>/dev/null || true
+kill \$sink
+wait \$sink || true
+NS
+	unshare -m sh "$T/ns.sh" || fail "the run in the syslog namespace failed"
+}
+
+# make_unrelated_db DB : a database that knows none of the generated files
+make_unrelated_db() {
+	printf '%064d  /unrelated\n' 7 > "$T/unrelated.sha256"
+	run_refdb --db "$1" import "$T/unrelated.sha256" 2>/dev/null ||
+		fail "ima-refdb import failed"
 }
