@@ -102,7 +102,16 @@ int config_init_defaults(struct config *c)
 	}
 	c->stats_interval_s = DEFAULT_STATS_INTERVAL_S;
 	c->queue_size = DEFAULT_QUEUE_SIZE;
+#if defined(__SANITIZE_ADDRESS__)
+	/*
+	 * XXX: sanitizer builds (tests only) default to no filter: their
+	 * runtimes make system calls of their own at exit (LeakSanitizer's
+	 * thread scan) that the filter refuses.
+	 */
+	c->seccomp = 0;
+#else
 	c->seccomp = 1;
+#endif
 	return 0;
 }
 

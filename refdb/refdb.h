@@ -37,6 +37,8 @@
 #define REFDB_E_INVAL	 (-5)	/* bad argument: unknown algorithm, wrong digest length, empty path */
 #define REFDB_E_NOTFOUND (-6)	/* the database file does not exist */
 #define REFDB_E_REGEX	 (-7)	/* an exclude pattern does not compile */
+#define REFDB_E_SIG	 (-8)	/* manifest malformed, signature or digest does not verify */
+#define REFDB_E_BUSY	 (-9)	/* another writer holds the lock (non-blocking begin only) */
 
 /* refdb_strerror - a short English description of a REFDB_E_* code. */
 const char *refdb_strerror(int err);
@@ -55,6 +57,43 @@ struct refdb;
  */
 int refdb_open_readonly(const char *path, struct refdb **out, char *errbuf,
 			size_t errlen);
+
+/* Flags of refdb_open_readonly_flags(). */
+#define REFDB_OPEN_MUTABLE 0x1	/* the file may change in place (a local_db) */
+
+/*
+ * refdb_open_readonly_flags - refdb_open_readonly with flags.  Without
+ * REFDB_OPEN_MUTABLE the file is opened with SQLite's immutable=1: no
+ * locking, no journal, no change-counter reads (lookups about four times
+ * faster), which is right only for published files that writers replace
+ * by rename and never change in place.  With REFDB_OPEN_MUTABLE (for a
+ * local_db, written in place by refdb_writer_begin_flags(...,
+ * REFDB_WRITE_INPLACE, ...)) SQLite's shared locks and rollback journal
+ * give a consistent view per statement, and refdb_changed() reports
+ * commits by other processes.
+ */
+int refdb_open_readonly_flags(const char *path, unsigned flags,
+			      struct refdb **out, char *errbuf, size_t errlen);
+
+/*
+ * refdb_open_readonly_fd - open, read-only and immutable, the very file
+ * open on fd (any access mode allowing reads), whatever its name now
+ * points to: the file that refdb_sig_verify_fd() verified.  display_path
+ * names it in messages.  fd stays the caller's (close it when you like:
+ * the handle has its own descriptor on the same inode, opened through
+ * /proc/self/fd, so /proc must be mounted).  Same checks and errors as
+ * refdb_open_readonly().
+ */
+int refdb_open_readonly_fd(int fd, const char *display_path,
+			   struct refdb **out, char *errbuf, size_t errlen);
+
+/*
+ * refdb_changed - for a REFDB_OPEN_MUTABLE handle: 1 when another
+ * connection committed a change since the previous call (or since open),
+ * else 0 (always 0 for an immutable handle: a new file means a new inode,
+ * which the caller sees with stat()).  Negative on error.
+ */
+int refdb_changed(struct refdb *db);
 
 /* refdb_close - release the handle; NULL is allowed. */
 void refdb_close(struct refdb *db);
@@ -141,6 +180,62 @@ int refdb_foreach_path_entry(struct refdb *db, const char *path,
 			     void *arg);
 
 /*
+ * refdb_foreach_package - call fn(package, entries, arg) for every package
+ * named by some entry, ordered by name.
+ */
+int refdb_foreach_package(struct refdb *db,
+			  int (*fn)(const char *package, int64_t entries,
+				    void *arg),
+			  void *arg);
+
+/* One entry as refdb_foreach_entry() hands it over. */
+struct refdb_entry {
+	const char *path;	/* NUL-terminated copy; path_len bytes */
+	size_t path_len;
+	const char *algo;	/* canonical name: "sha256" */
+	const unsigned char *digest;
+	size_t dlen;
+	int64_t source;		/* source id (see refdb_foreach_source_id) */
+	const char *package;	/* NULL when none */
+};
+
+/*
+ * refdb_foreach_entry - call fn for every entry, ordered by path, algorithm,
+ * digest (byte order): the order of `ima-refdb dump`.  The pointers are
+ * valid during the call only.  Stops and returns fn's value if not 0.
+ */
+int refdb_foreach_entry(struct refdb *db,
+			int (*fn)(const struct refdb_entry *e, void *arg),
+			void *arg);
+
+/*
+ * refdb_foreach_source_id - call fn(id, kind, name, arg) for every source,
+ * ordered by id.
+ */
+int refdb_foreach_source_id(struct refdb *db,
+			    int (*fn)(int64_t id, const char *kind,
+				      const char *name, void *arg),
+			    void *arg);
+
+/*
+ * refdb_foreach_deny - call fn for every deny-list entry, ordered by
+ * algorithm and digest, with its source id (0 when none).
+ */
+int refdb_foreach_deny(struct refdb *db,
+		       int (*fn)(const char *algo, const unsigned char *digest,
+				 size_t dlen, int64_t source, void *arg),
+		       void *arg);
+
+/*
+ * refdb_foreach_exclude_source - refdb_foreach_exclude with each pattern's
+ * source id (0 when none).
+ */
+int refdb_foreach_exclude_source(struct refdb *db,
+				 int (*fn)(const char *pattern, int64_t source,
+					   void *arg),
+				 void *arg);
+
+/*
  * refdb_foreach_digest_path - call fn for every path that has this digest
  * (any algorithm whose digest length equals dlen when algo is NULL).
  */
@@ -163,6 +258,27 @@ struct refdb_writer;
  */
 int refdb_writer_begin(const char *path, int fresh,
 		       struct refdb_writer **out, char *errbuf, size_t errlen);
+
+/* Flags of refdb_writer_begin_flags(). */
+#define REFDB_WRITE_FRESH   0x1	/* start empty (as refdb_writer_begin fresh=1) */
+#define REFDB_WRITE_INPLACE 0x2	/* change the file in place in one SQLite
+				   transaction (a local_db); readers must
+				   use REFDB_OPEN_MUTABLE */
+#define REFDB_WRITE_NOWAIT  0x4	/* fail with REFDB_E_BUSY instead of waiting
+				   for another writer's lock */
+
+/*
+ * refdb_writer_begin_flags - refdb_writer_begin with flags.  Every writer
+ * first takes an exclusive flock() on PATH.lock, shared by all writers of
+ * path (ima-refdb, APT hooks), so concurrent writers run one after the
+ * other; by default it waits for the lock.  With REFDB_WRITE_INPLACE the
+ * database (created when missing) is changed in place: BEGIN IMMEDIATE,
+ * the work, COMMIT with SQLite's rollback journal and full syncs, so a
+ * crash leaves either the old or the new content.
+ */
+int refdb_writer_begin_flags(const char *path, unsigned flags,
+			     struct refdb_writer **out, char *errbuf,
+			     size_t errlen);
 
 /* refdb_writer_errmsg - the last error message on this writer. */
 const char *refdb_writer_errmsg(const struct refdb_writer *w);
@@ -192,6 +308,37 @@ int refdb_writer_set_path(struct refdb_writer *w, const char *path,
 			  size_t path_len, const char *algo,
 			  const unsigned char *digest, size_t dlen,
 			  int64_t source_id);
+
+/*
+ * refdb_writer_set_package - entries added or set from now on record this
+ * package name (NULL: none).  The name is copied.
+ */
+int refdb_writer_set_package(struct refdb_writer *w, const char *package);
+
+/*
+ * refdb_writer_remove_path - drop every entry of path (all algorithms).
+ * Returns the number of entries dropped.
+ */
+int refdb_writer_remove_path(struct refdb_writer *w, const char *path,
+			     size_t path_len);
+
+/*
+ * refdb_writer_remove_entry - drop one (path, algo, digest) entry.
+ * Returns 1 when it was there, else 0.
+ */
+int refdb_writer_remove_entry(struct refdb_writer *w, const char *path,
+			      size_t path_len, const char *algo,
+			      const unsigned char *digest, size_t dlen);
+
+/*
+ * refdb_writer_foreach_entry - refdb_foreach_entry over the writer's
+ * current content, restricted to entries whose source kind is kind (NULL:
+ * all).  fn must not change the database: collect, then change.
+ */
+int refdb_writer_foreach_entry(struct refdb_writer *w, const char *kind,
+			       int (*fn)(const struct refdb_entry *e,
+					 void *arg),
+			       void *arg);
 
 /* refdb_writer_deny - add a known-bad digest. */
 int refdb_writer_deny(struct refdb_writer *w, const char *algo,

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "modcomp.h"
 #include "scan.h"
 
 /* Big reads: hashing is memory-bound, syscalls are not free. */
@@ -26,11 +28,37 @@
 /* Deeper trees than this are loops made by bind mounts or malice. */
 #define SCAN_MAX_DEPTH 1024
 #define SCAN_MAX_THREADS 32
+/* Symbolic links resolved in an image root's path before giving up. */
+#define SCAN_MAX_LINKS 40
+/*
+ * The hard-link cache: inodes with more than one link, hashed once.  An
+ * entry leaves when its last link has been seen; past this budget new
+ * inodes are not cached (their links are hashed again: slower, not wrong).
+ */
+#define LINK_BUCKETS 4096
+#define LINK_BUDGET (8u << 20)
 
-/* One worker's hashing state: a context per algorithm and a read buffer. */
+/* One worker's hashing state: a context per algorithm and buffers. */
 struct hasher {
 	EVP_MD_CTX *ctx[SCAN_MAX_ALGOS];
 	unsigned char *buf;
+	unsigned char *zbuf;	/* decompressed module data, allocated on first use */
+};
+
+enum { LINK_PENDING, LINK_DONE, LINK_FAILED };
+
+/* One hard-linked inode: its digests once its first path is hashed. */
+struct link_entry {
+	struct link_entry *next;
+	dev_t dev;
+	ino_t ino;
+	nlink_t left;		/* links still to be seen */
+	int state;		/* LINK_* */
+	int err;		/* LINK_FAILED: why */
+	int module, module_err;
+	size_t size;		/* bytes of this allocation, for the budget */
+	unsigned char digests[SCAN_MAX_ALGOS][HASHALGO_MAX_DIGEST];
+	unsigned char module_digests[SCAN_MAX_ALGOS][HASHALGO_MAX_DIGEST];
 };
 
 /* A regular file on its way through the pool. */
@@ -41,6 +69,10 @@ struct job {
 	int err;		/* errno of a failed read, 0 when hashed */
 	uint64_t bytes;
 	unsigned char digests[SCAN_MAX_ALGOS][HASHALGO_MAX_DIGEST];
+	enum modcomp comp;	/* a compressed module: hash it decompressed too */
+	int module_err;		/* errno of a failed decompression */
+	unsigned char module_digests[SCAN_MAX_ALGOS][HASHALGO_MAX_DIGEST];
+	struct link_entry *link;	/* NULL, or the cache entry to fill */
 };
 
 /*
@@ -79,6 +111,9 @@ struct walk {
 	size_t len, cap;
 	dev_t root_dev;
 	int rc;			/* first non-zero on_file value */
+	int img_fd;		/* opt->image_root open, or -1 */
+	struct link_entry *links[LINK_BUCKETS];
+	size_t link_bytes;
 };
 
 /* report - format and pass one message to on_error. */
@@ -96,6 +131,36 @@ static void report(struct walk *w, const char *fmt, ...)
 	w->on_error(msg, w->arg);
 }
 
+const char *scan_skip_name(enum scan_skip why)
+{
+	switch (why) {
+	case SCAN_SKIP_SYMLINK:
+		return "symlink";
+	case SCAN_SKIP_DEVICE:
+		return "device";
+	case SCAN_SKIP_FIFO:
+		return "fifo";
+	case SCAN_SKIP_SOCKET:
+		return "socket";
+	case SCAN_SKIP_OTHER_TYPE:
+		return "not a regular file";
+	case SCAN_SKIP_OTHER_FS:
+		return "other filesystem";
+	case SCAN_SKIP_EXCLUDED:
+		return "excluded";
+	case SCAN_SKIP_CHANGED:
+		return "changed during the scan";
+	}
+	return "?";
+}
+
+/* skip - tell on_skip about the current path. */
+static void skip(struct walk *w, enum scan_skip why)
+{
+	if (w->opt->on_skip != NULL)
+		w->opt->on_skip(w->path, w->len, why, w->opt->skip_arg);
+}
+
 static void hasher_free(struct hasher *h)
 {
 	size_t i;
@@ -106,6 +171,8 @@ static void hasher_free(struct hasher *h)
 	}
 	free(h->buf);
 	h->buf = NULL;
+	free(h->zbuf);
+	h->zbuf = NULL;
 }
 
 static int hasher_init(struct hasher *h, size_t n)
@@ -166,6 +233,65 @@ static int hash_fd(struct hasher *h, EVP_MD *const *md, size_t n, int fd,
 	if (bytes != NULL)
 		*bytes = total;
 	return 0;
+}
+
+struct module_sink {
+	EVP_MD_CTX *const *ctx;
+	size_t n;
+};
+
+static int module_sink_update(const unsigned char *buf, size_t len, void *arg)
+{
+	const struct module_sink *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (EVP_DigestUpdate(s->ctx[i], buf, len) != 1)
+			return EIO;
+	return 0;
+}
+
+/*
+ * hash_module - the digests of the decompressed content of the module
+ * open on fd.  Returns 0 or an errno value (see modcomp_stream()).
+ */
+static int hash_module(struct hasher *h, EVP_MD *const *md, size_t n, int fd,
+		       enum modcomp comp,
+		       unsigned char digests[][HASHALGO_MAX_DIGEST])
+{
+	struct module_sink sink = { h->ctx, n };
+	size_t i;
+	int err;
+
+	if (!modcomp_available(comp))
+		return ENOTSUP;
+	if (h->zbuf == NULL && (h->zbuf = malloc(SCAN_BUFSIZE)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < n; i++)
+		if (EVP_DigestInit_ex2(h->ctx[i], md[i], NULL) != 1)
+			return EIO;
+	err = modcomp_stream(fd, comp, h->buf, SCAN_BUFSIZE, h->zbuf,
+			     SCAN_BUFSIZE, module_sink_update, &sink);
+	if (err != 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		unsigned int len = 0;
+
+		if (EVP_DigestFinal_ex(h->ctx[i], digests[i], &len) != 1 ||
+		    len != (unsigned int)EVP_MD_get_size(md[i]))
+			return EIO;
+	}
+	return 0;
+}
+
+/* hash_job - the file's digests, and a compressed module's decompressed ones. */
+static void hash_job(struct hasher *h, EVP_MD *const *md, size_t n,
+		     struct job *j)
+{
+	j->err = hash_fd(h, md, n, j->fd, j->digests, &j->bytes);
+	if (j->err == 0 && j->comp != MODCOMP_NONE)
+		j->module_err = hash_module(h, md, n, j->fd, j->comp,
+					    j->module_digests);
 }
 
 /* open_noatime - openat with O_NOATIME, which only the owner (or CAP_FOWNER) may use. */
@@ -281,8 +407,7 @@ static void *worker_main(void *arg)
 		else if (!ok)
 			j->err = ENOMEM;
 		else
-			j->err = hash_fd(&h, p->md, p->n_md, j->fd, j->digests,
-					 &j->bytes);
+			hash_job(&h, p->md, p->n_md, j);
 		close(j->fd);
 		j->fd = -1;
 
@@ -297,12 +422,49 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* call_on_file - pass one result on; a non-zero answer stops the walk. */
+static void call_on_file(struct walk *w, const struct scan_result *res)
+{
+	w->rc = w->on_file(res, w->arg);
+	if (w->rc != 0 && w->pool != NULL) {
+		pthread_mutex_lock(&w->pool->mu);
+		w->pool->cancel = 1;
+		pthread_mutex_unlock(&w->pool->mu);
+	}
+}
+
+/* report_module_err - a module that does not decompress keeps its file digest. */
+static void report_module_err(struct walk *w, const char *path,
+			      enum modcomp comp, int err)
+{
+	if (err == EBADMSG)
+		report(w, "%s: corrupt or truncated %s data: only the file's digest recorded",
+		       path, modcomp_name(comp));
+	else if (err == EFBIG)
+		report(w, "%s: %s decoder would need more than %u MiB: only the file's digest recorded",
+		       path, modcomp_name(comp), MODCOMP_MAX_MEMORY >> 20);
+	else
+		report(w, "%s: cannot decompress (%s): %s: only the file's digest recorded",
+		       path, modcomp_name(comp), strerror(err));
+}
+
 /* deliver - hand one finished job to the caller's callbacks, free its path. */
 static void deliver(struct walk *w, struct job *j)
 {
 	struct scan_result res;
+	struct link_entry *e = j->link;
 	size_t i;
 
+	if (e != NULL) {
+		e->state = j->err == 0 ? LINK_DONE : LINK_FAILED;
+		e->err = j->err;
+		e->module = j->err == 0 && j->comp != MODCOMP_NONE &&
+			    j->module_err == 0;
+		e->module_err = j->module_err;
+		memcpy(e->digests, j->digests, sizeof(e->digests));
+		memcpy(e->module_digests, j->module_digests,
+		       sizeof(e->module_digests));
+	}
 	if (j->err == ECANCELED || w->rc != 0) {
 		/* on_file asked to stop: nothing more reaches it. */
 	} else if (j->err != 0) {
@@ -315,17 +477,22 @@ static void deliver(struct walk *w, struct job *j)
 		res.path = j->path;
 		res.path_len = j->path_len;
 		res.n_digests = w->n_md;
+		res.size = j->bytes;
 		for (i = 0; i < w->n_md; i++) {
 			res.algos[i] = w->opt->algos[i];
 			memcpy(res.digests[i], j->digests[i],
 			       HASHALGO_MAX_DIGEST);
 		}
-		w->rc = w->on_file(&res, w->arg);
-		if (w->rc != 0 && w->pool != NULL) {
-			pthread_mutex_lock(&w->pool->mu);
-			w->pool->cancel = 1;
-			pthread_mutex_unlock(&w->pool->mu);
+		if (j->comp != MODCOMP_NONE && j->module_err == 0) {
+			res.module = 1;
+			w->stats->modules++;
+			memcpy(res.module_digests, j->module_digests,
+			       sizeof(res.module_digests));
+		} else if (j->comp != MODCOMP_NONE) {
+			res.module_err = j->module_err;
+			report_module_err(w, j->path, j->comp, j->module_err);
 		}
+		call_on_file(w, &res);
 	}
 	free(j->path);
 	j->path = NULL;
@@ -421,15 +588,24 @@ static struct pool *pool_create(struct walk *w, unsigned n_threads)
 	return p;
 }
 
-/* submit - hash the open regular file fd for the current path; takes fd. */
-static void submit(struct walk *w, int fd)
+/*
+ * submit - hash the open regular file fd for the current path; takes fd.
+ * link (may be NULL) is the hard-link cache entry the result fills.
+ */
+static void submit(struct walk *w, int fd, struct link_entry *link)
 {
 	struct pool *p = w->pool;
 	struct job local, *j;
 	size_t id;
 	char *path = strndup(w->path, w->len);
+	enum modcomp comp = w->opt->decompress_modules ?
+			    modcomp_by_name(w->path, w->len) : MODCOMP_NONE;
 
 	if (path == NULL) {
+		if (link != NULL) {
+			link->state = LINK_FAILED;
+			link->err = ENOMEM;
+		}
 		close(fd);
 		w->stats->unreadable++;
 		report(w, "cannot read %s: %s", w->path, strerror(ENOMEM));
@@ -439,8 +615,10 @@ static void submit(struct walk *w, int fd)
 		memset(&local, 0, sizeof(local));
 		local.path = path;
 		local.path_len = w->len;
-		local.err = hash_fd(&w->inline_hasher, w->md, w->n_md, fd,
-				    local.digests, &local.bytes);
+		local.fd = fd;
+		local.comp = comp;
+		local.link = link;
+		hash_job(&w->inline_hasher, w->md, w->n_md, &local);
 		close(fd);
 		deliver(w, &local);
 		return;
@@ -458,6 +636,8 @@ static void submit(struct walk *w, int fd)
 	j->path = path;
 	j->path_len = w->len;
 	j->fd = fd;
+	j->comp = comp;
+	j->link = link;
 	p->todo[(p->todo_head + p->todo_n) % p->cap] = id;
 	p->todo_n++;
 	pthread_cond_signal(&p->work_cv);
@@ -550,16 +730,167 @@ fail:
 
 static void walk_dir(struct walk *w, int dfd, unsigned depth);
 
+/* ------------------------------------------------------------ hard links */
+
+static size_t link_bucket(dev_t dev, ino_t ino)
+{
+	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)dev;
+
+	return (size_t)(h >> 32) % LINK_BUCKETS;
+}
+
+static struct link_entry *link_find(struct walk *w, dev_t dev, ino_t ino)
+{
+	struct link_entry *e = w->links[link_bucket(dev, ino)];
+
+	while (e != NULL && (e->dev != dev || e->ino != ino))
+		e = e->next;
+	return e;
+}
+
+/* link_add - a pending entry for a new inode, or NULL past the budget. */
+static struct link_entry *link_add(struct walk *w, const struct stat *st)
+{
+	struct link_entry *e;
+	size_t b = link_bucket(st->st_dev, st->st_ino);
+
+	if (w->link_bytes + sizeof(*e) > LINK_BUDGET)
+		return NULL;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->left = st->st_nlink - 1;
+	e->state = LINK_PENDING;
+	e->size = sizeof(*e);
+	e->next = w->links[b];
+	w->links[b] = e;
+	w->link_bytes += e->size;
+	return e;
+}
+
+static void link_remove(struct walk *w, struct link_entry *e)
+{
+	struct link_entry **pp = &w->links[link_bucket(e->dev, e->ino)];
+
+	while (*pp != NULL && *pp != e)
+		pp = &(*pp)->next;
+	if (*pp == e) {
+		*pp = e->next;
+		w->link_bytes -= e->size;
+		free(e);
+	}
+}
+
+static void links_free(struct walk *w)
+{
+	size_t b;
+
+	for (b = 0; b < LINK_BUCKETS; b++) {
+		while (w->links[b] != NULL) {
+			struct link_entry *e = w->links[b];
+
+			w->links[b] = e->next;
+			free(e);
+		}
+	}
+	w->link_bytes = 0;
+}
+
+/* wait_for_link - deliver finished jobs until e's first path is hashed. */
+static void wait_for_link(struct walk *w, struct link_entry *e)
+{
+	struct pool *p = w->pool;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while (e->state == LINK_PENDING) {
+		if (p->done_n > 0)
+			deliver_one_locked(w);
+		else
+			pthread_cond_wait(&p->done_cv, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* deliver_link - the current path is another link of e's inode: reuse its digests. */
+static void deliver_link(struct walk *w, struct link_entry *e,
+			 const struct stat *st)
+{
+	struct scan_result res;
+	size_t i;
+
+	if (w->rc != 0 || e->err == ECANCELED)
+		return;
+	if (e->state != LINK_DONE) {
+		w->stats->unreadable++;
+		report(w, "cannot read %s: %s", w->path, strerror(e->err));
+		return;
+	}
+	w->stats->files++;
+	w->stats->hardlinks++;
+	memset(&res, 0, sizeof(res));
+	res.path = w->path;
+	res.path_len = w->len;
+	res.n_digests = w->n_md;
+	res.size = (uint64_t)st->st_size;
+	res.hardlink = 1;
+	for (i = 0; i < w->n_md; i++) {
+		res.algos[i] = w->opt->algos[i];
+		memcpy(res.digests[i], e->digests[i], HASHALGO_MAX_DIGEST);
+	}
+	if (e->module) {
+		res.module = 1;
+		w->stats->modules++;
+		memcpy(res.module_digests, e->module_digests,
+		       sizeof(res.module_digests));
+	} else if (w->opt->decompress_modules && e->module_err != 0) {
+		res.module_err = e->module_err;
+	}
+	call_on_file(w, &res);
+}
+
+/* count_file - count_only: the current path is a regular file of st_size bytes. */
+static void count_file(struct walk *w, const struct stat *st)
+{
+	struct scan_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.path = w->path;
+	res.path_len = w->len;
+	res.size = (uint64_t)st->st_size;
+	w->stats->files++;
+	w->stats->bytes += res.size;
+	call_on_file(w, &res);
+}
+
+static enum scan_skip skip_reason(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return SCAN_SKIP_SYMLINK;
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return SCAN_SKIP_DEVICE;
+	if (S_ISFIFO(mode))
+		return SCAN_SKIP_FIFO;
+	if (S_ISSOCK(mode))
+		return SCAN_SKIP_SOCKET;
+	return SCAN_SKIP_OTHER_TYPE;
+}
+
 /* visit - look at one name of the open directory dfd (w->path names it). */
 static void visit(struct walk *w, int dfd, const char *name, unsigned depth)
 {
 	const struct scan_options *o = w->opt;
+	struct link_entry *link = NULL;
 	struct stat st, fst;
 	int fd;
 
 	if (o->exclude != NULL && o->exclude(w->path, w->len,
 					     o->exclude_arg) != 0) {
 		w->stats->excluded++;
+		skip(w, SCAN_SKIP_EXCLUDED);
 		return;
 	}
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -572,10 +903,30 @@ static void visit(struct walk *w, int dfd, const char *name, unsigned depth)
 	}
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
 		w->stats->skipped++;
+		skip(w, skip_reason(st.st_mode));
 		return;
 	}
-	if (o->one_filesystem && st.st_dev != w->root_dev)
+	if (o->one_filesystem && st.st_dev != w->root_dev) {
+		w->stats->other_fs++;
+		skip(w, SCAN_SKIP_OTHER_FS);
 		return;
+	}
+	if (S_ISREG(st.st_mode) && o->count_only) {
+		count_file(w, &st);
+		return;
+	}
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		link = link_find(w, st.st_dev, st.st_ino);
+		if (link != NULL) {
+			wait_for_link(w, link);
+			deliver_link(w, link, &st);
+			if (link->left <= 1)
+				link_remove(w, link);
+			else
+				link->left--;
+			return;
+		}
+	}
 	if (S_ISDIR(st.st_mode)) {
 		if (depth >= SCAN_MAX_DEPTH) {
 			w->stats->unreadable++;
@@ -600,12 +951,16 @@ static void visit(struct walk *w, int dfd, const char *name, unsigned depth)
 	    (fst.st_mode & S_IFMT) != (st.st_mode & S_IFMT)) {
 		close(fd);
 		w->stats->skipped++;
+		skip(w, SCAN_SKIP_CHANGED);
 		return;
 	}
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.st_mode)) {
 		walk_dir(w, fd, depth + 1);
-	else
-		submit(w, fd);
+		return;
+	}
+	if (st.st_nlink > 1)
+		link = link_add(w, &st);
+	submit(w, fd, link);
 }
 
 /* walk_dir - visit every entry of the directory open as dfd (takes dfd). */
@@ -649,12 +1004,129 @@ static void walk_dir(struct walk *w, int dfd, unsigned depth)
 	closedir(d);
 }
 
-/* scan_root - walk one root (a directory, or a single regular file). */
-static int scan_root(struct walk *w, const char *root)
+/*
+ * image_resolve - resolve path inside the tree open as img_fd as if that
+ * tree were "/": ".." stops at its top, a symlink's target (an absolute
+ * one from its top) is resolved inside it too.  Sets *out to the
+ * canonical absolute path (malloc'd).  Returns 0 or an errno value.
+ */
+static int image_resolve(int img_fd, const char *path, char **out)
 {
+	char canon[PATH_MAX], todo[PATH_MAX], target[PATH_MAX], next[PATH_MAX];
+	const char *p = todo;
+	size_t clen = 0;
+	unsigned links = 0;
 	struct stat st;
+
+	if (strlen(path) >= sizeof(todo))
+		return ENAMETOOLONG;
+	strcpy(todo, path);
+	canon[0] = '\0';
+	for (;;) {
+		const char *e;
+		size_t n, old;
+		ssize_t tl;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		e = strchrnul(p, '/');
+		n = (size_t)(e - p);
+		if (n == 1 && p[0] == '.') {
+			p = e;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (clen > 0 && canon[clen - 1] != '/')
+				clen--;
+			if (clen > 0)
+				clen--;
+			canon[clen] = '\0';
+			p = e;
+			continue;
+		}
+		if (clen + 1 + n >= sizeof(canon))
+			return ENAMETOOLONG;
+		old = clen;
+		canon[clen++] = '/';
+		memcpy(canon + clen, p, n);
+		clen += n;
+		canon[clen] = '\0';
+		p = e;
+		if (fstatat(img_fd, canon + 1, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return errno;
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (++links > SCAN_MAX_LINKS)
+			return ELOOP;
+		tl = readlinkat(img_fd, canon + 1, target, sizeof(target));
+		if (tl < 0)
+			return errno;
+		if ((size_t)tl >= sizeof(target))
+			return ENAMETOOLONG;
+		target[tl] = '\0';
+		clen = target[0] == '/' ? 0 : old;
+		canon[clen] = '\0';
+		n = strlen(p);
+		if ((size_t)tl + 1 + n >= sizeof(next))
+			return ENAMETOOLONG;
+		memcpy(next, target, (size_t)tl);
+		next[tl] = '/';
+		memcpy(next + tl + 1, p, n + 1);
+		memcpy(todo, next, sizeof(todo));
+		p = todo;
+	}
+	*out = strdup(clen > 0 ? canon : "/");
+	return *out == NULL ? ENOMEM : 0;
+}
+
+/* strip_prefix - dir without the leading directory pre, or NULL. */
+static const char *strip_prefix(const char *dir, const char *pre)
+{
+	size_t n = strlen(pre);
+
+	while (n > 0 && pre[n - 1] == '/')
+		n--;
+	if (n == 0 || strncmp(dir, pre, n) != 0 ||
+	    (dir[n] != '/' && dir[n] != '\0'))
+		return NULL;
+	return dir + n;
+}
+
+int scan_image_path(const char *image_root, const char *dir, char **booted)
+{
+	const char *inside;
+	char *real = NULL;
+	int fd, err;
+
+	if (image_root == NULL || dir == NULL || booted == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open(image_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	real = realpath(image_root, NULL);
+	inside = strip_prefix(dir, image_root);
+	if (inside == NULL && real != NULL)
+		inside = strip_prefix(dir, real);
+	if (inside == NULL)
+		inside = dir;
+	err = image_resolve(fd, inside, booted);
+	free(real);
+	close(fd);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* set_path - make the current path root (without trailing slashes). */
+static int set_path(struct walk *w, const char *root)
+{
 	size_t len = strlen(root);
-	int fd;
 
 	/* "/usr/" and "/usr" give the same paths; "/" stays "/". */
 	while (len > 1 && root[len - 1] == '/')
@@ -670,9 +1142,39 @@ static int scan_root(struct walk *w, const char *root)
 	memcpy(w->path, root, len);
 	w->path[len] = '\0';
 	w->len = len;
-	/* The root is the caller's explicit choice: follow it if a link. */
-	fd = open_noatime(AT_FDCWD, w->path, O_RDONLY | O_CLOEXEC |
-			  O_NOCTTY | O_NONBLOCK);
+	return 0;
+}
+
+/* scan_root - walk one root (a directory, or a single regular file). */
+static int scan_root(struct walk *w, const char *root)
+{
+	struct stat st;
+	char *canon = NULL;
+	int fd, err;
+
+	if (w->img_fd >= 0) {
+		/* Inside an image: resolved there, its links never lead out. */
+		err = image_resolve(w->img_fd, root, &canon);
+		if (err != 0) {
+			if (set_path(w, root) == 0)
+				report(w, "cannot read %s (in %s): %s", w->path,
+				       w->opt->image_root, strerror(err));
+			return -1;
+		}
+		err = set_path(w, canon);
+		free(canon);
+		if (err != 0)
+			return -1;
+		fd = open_noatime(w->img_fd, w->len > 1 ? w->path + 1 : ".",
+				  O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+				  O_NOCTTY | O_NONBLOCK);
+	} else {
+		if (set_path(w, root) != 0)
+			return -1;
+		/* The root is the caller's explicit choice: follow it if a link. */
+		fd = open_noatime(AT_FDCWD, w->path, O_RDONLY | O_CLOEXEC |
+				  O_NOCTTY | O_NONBLOCK);
+	}
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		report(w, "cannot read %s: %s", w->path, strerror(errno));
 		if (fd >= 0)
@@ -682,8 +1184,11 @@ static int scan_root(struct walk *w, const char *root)
 	w->root_dev = st.st_dev;
 	if (S_ISDIR(st.st_mode)) {
 		walk_dir(w, fd, 0);
+	} else if (S_ISREG(st.st_mode) && w->opt->count_only) {
+		close(fd);
+		count_file(w, &st);
 	} else if (S_ISREG(st.st_mode)) {
-		submit(w, fd);
+		submit(w, fd, NULL);
 	} else {
 		close(fd);
 		report(w, "cannot read %s: %s", w->path,
@@ -706,6 +1211,7 @@ int scan_tree(const char *const *roots, size_t n_roots,
 	int r = -1, bad_root = 0;
 
 	memset(&w, 0, sizeof(w));
+	w.img_fd = -1;
 	if (stats == NULL)
 		stats = &dummy;
 	memset(stats, 0, sizeof(*stats));
@@ -715,11 +1221,21 @@ int scan_tree(const char *const *roots, size_t n_roots,
 	w.arg = arg;
 	w.stats = stats;
 	if (roots == NULL || opt == NULL || on_file == NULL ||
-	    opt->n_algos == 0 || opt->n_algos > SCAN_MAX_ALGOS) {
+	    (opt->n_algos == 0 && !opt->count_only) ||
+	    opt->n_algos > SCAN_MAX_ALGOS) {
 		report(&w, "scan: bad arguments");
 		return -1;
 	}
-	for (i = 0; i < opt->n_algos; i++) {
+	if (opt->image_root != NULL) {
+		w.img_fd = open(opt->image_root, O_RDONLY | O_DIRECTORY |
+				O_CLOEXEC);
+		if (w.img_fd < 0) {
+			report(&w, "cannot read %s: %s", opt->image_root,
+			       strerror(errno));
+			goto out;
+		}
+	}
+	for (i = 0; i < opt->n_algos && !opt->count_only; i++) {
 		w.md[i] = fetch_md(opt->algos[i]);
 		if (w.md[i] == NULL) {
 			report(&w, "%s: not available in this OpenSSL",
@@ -736,7 +1252,9 @@ int scan_tree(const char *const *roots, size_t n_roots,
 	}
 	if (threads > SCAN_MAX_THREADS)
 		threads = SCAN_MAX_THREADS;
-	if (hasher_init(&w.inline_hasher, w.n_md) != 0) {
+	if (opt->count_only)
+		threads = 1;
+	if (!opt->count_only && hasher_init(&w.inline_hasher, w.n_md) != 0) {
 		report(&w, "scan: %s", strerror(ENOMEM));
 		goto out;
 	}
@@ -753,6 +1271,9 @@ out:
 	hasher_free(&w.inline_hasher);
 	for (i = 0; i < SCAN_MAX_ALGOS; i++)
 		EVP_MD_free(w.md[i]);
+	links_free(&w);
+	if (w.img_fd >= 0)
+		close(w.img_fd);
 	free(w.path);
 	return r;
 }

@@ -58,6 +58,17 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(config_level_for(&c, V_MEASURED, NULL), -1);
 	ck_assert_int_eq(config_level_for(&c, V_EXCLUDED, NULL), -1);
 	ck_assert_uint_eq(c.event_timeout_ms, 250);
+	/* journald's budget: 10,000 per 30 s per unit, shared with auditd */
+	ck_assert_uint_eq(c.rate[LOG_WARNING].limit, 1000);
+	ck_assert_uint_eq(c.rate[LOG_WARNING].period_s, 30);
+	ck_assert_uint_eq(c.rate[LOG_CRIT].limit, 0);
+	ck_assert_uint_eq(c.dedup_window_s, 60);
+	ck_assert_uint_eq(c.stats_interval_s, 3600);
+#if !defined(__SANITIZE_ADDRESS__)
+	ck_assert_int_eq(c.seccomp, 1);
+#endif
+	ck_assert_int_eq(c.require_signature, 0);
+	ck_assert_ptr_null(c.local_db);
 	config_free(&c);
 }
 END_TEST
@@ -78,7 +89,16 @@ START_TEST(test_good_file)
 		"policy_rejected.signed policy required = crit\n"
 		"exclude = /var/lib/docker/\n"
 		"exclude = ^/tmp/[^/]+\\.cache$\n"
-		"event_timeout = 500\n");
+		"event_timeout = 500\n"
+		"rate_limit = 50/10\n"
+		"rate_limit.debug = off\n"
+		"dedup_window = 0\n"
+		"stats_interval = 60\n"
+		"queue_size = 4096\n"
+		"seccomp = no\n"
+		"local_db = /var/lib/audisp-ima/local.sqlite\n"
+		"verify_key = /etc/audit/key.pem\n"
+		"require_signature = yes\n");
 
 	ck_assert_int_eq(config_init_defaults(&c), 0);
 	ck_assert_int_eq(config_load(path, &c, collect_error, &e), 0);
@@ -97,6 +117,16 @@ START_TEST(test_good_file)
 	ck_assert_uint_eq(c.n_excludes, 2);
 	ck_assert_str_eq(c.excludes[1], "^/tmp/[^/]+\\.cache$");
 	ck_assert_uint_eq(c.event_timeout_ms, 500);
+	ck_assert_uint_eq(c.rate[LOG_WARNING].limit, 50);
+	ck_assert_uint_eq(c.rate[LOG_WARNING].period_s, 10);
+	ck_assert_uint_eq(c.rate[LOG_DEBUG].limit, 0);
+	ck_assert_uint_eq(c.dedup_window_s, 0);
+	ck_assert_uint_eq(c.stats_interval_s, 60);
+	ck_assert_uint_eq(c.queue_size, 4096);
+	ck_assert_int_eq(c.seccomp, 0);
+	ck_assert_str_eq(c.local_db, "/var/lib/audisp-ima/local.sqlite");
+	ck_assert_str_eq(c.verify_key, "/etc/audit/key.pem");
+	ck_assert_int_eq(c.require_signature, 1);
 	config_free(&c);
 	unlink(path);
 	free(path);
@@ -120,6 +150,17 @@ static const struct {
 	{ "= crit", "missing key" },
 	{ "hash_mismatch. = crit", "names no cause" },
 	{ "nonsense.cause = crit", "unknown key 'nonsense.cause'" },
+	{ "rate_limit = 5", "rate_limit must be COUNT/SECONDS" },
+	{ "rate_limit = 0/30", "rate_limit must be COUNT/SECONDS" },
+	{ "rate_limit.crit = 1/1", "only err, warning, notice, info and debug" },
+	{ "rate_limit.loud = 1/1", "only err, warning, notice, info and debug" },
+	{ "seccomp = maybe", "seccomp must be yes or no" },
+	{ "require_signature = 2", "require_signature must be yes or no" },
+	{ "dedup_window = -1", "dedup_window must be 0..86400" },
+	{ "stats_interval = 1h", "stats_interval must be" },
+	{ "queue_size = 3", "queue_size must be 16..1000000" },
+	{ "local_db = here.sqlite", "local_db must be an absolute path" },
+	{ "verify_key = key.pem", "verify_key must be an absolute path" },
 };
 
 START_TEST(test_bad_lines)

@@ -9,8 +9,12 @@
 
 #include <sqlite3.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "check_suites.h"
 #include "refdb.h"
+#include "refdb_sig.h"
 
 /* A scratch directory per test, holding the database "refdb.sqlite". */
 static char dir[256];
@@ -627,7 +631,7 @@ START_TEST(test_abort_leaves_db)
 	ck_assert_msg(strstr(names, ".refdb.sqlite.") != NULL, "%s", names);
 	/* and a second writer is turned away */
 	ck_assert_int_eq(refdb_writer_begin(dbpath, 0, &w2, err, sizeof(err)),
-			 REFDB_E_IO);
+			 REFDB_E_BUSY);
 	ck_assert_ptr_null(w2);
 	ck_assert_msg(strstr(err, "another ima-refdb") != NULL, "%s", err);
 	refdb_writer_abort(w);
@@ -794,6 +798,194 @@ START_TEST(test_strerror)
 }
 END_TEST
 
+/* The fd-opened reader sees the inode it was given, not the new name. */
+START_TEST(test_open_fd_after_rename)
+{
+	struct refdb_path_result res;
+	struct refdb_writer *w = NULL;
+	struct refdb *db = NULL;
+	unsigned char d[32];
+	char err[300] = "";
+	int fd;
+
+	make_db();
+	fd = open(dbpath, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	/* a new database is published over the name */
+	ck_assert_int_eq(refdb_writer_begin(dbpath, 1, &w, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(refdb_writer_commit(w), 0);
+	ck_assert_msg(refdb_open_readonly_fd(fd, dbpath, &db, err,
+					     sizeof(err)) == 0, "%s", err);
+	close(fd);
+	fill(d, 32, 0x11);
+	ck_assert_int_eq(refdb_check_path(db, "/usr/bin/ls", 11, "sha256", d,
+					  32, &res), 0);
+	ck_assert_int_eq(res.match, 1);
+	refdb_close(db);
+	ck_assert_int_eq(refdb_open_readonly_fd(-1, dbpath, &db, err,
+						sizeof(err)), REFDB_E_INVAL);
+}
+END_TEST
+
+/* A local layer: changed in place, seen by a mutable reader. */
+START_TEST(test_inplace_local_layer)
+{
+	struct refdb_path_result res;
+	struct refdb_writer *w = NULL;
+	struct refdb *db = NULL;
+	unsigned char d[32];
+	char err[300] = "";
+	int64_t src;
+
+	ck_assert_int_eq(refdb_writer_begin_flags(dbpath, REFDB_WRITE_INPLACE,
+						  &w, err, sizeof(err)), 0);
+	src = refdb_writer_source(w, "update", "test");
+	fill(d, 32, 0x42);
+	ck_assert_int_eq(refdb_writer_set_package(w, "hello"), 0);
+	ck_assert_int_eq(refdb_writer_add(w, "/bin/x", 6, "sha256", d, 32,
+					  src), 1);
+	ck_assert_int_eq(refdb_writer_commit(w), 0);
+	ck_assert_msg(refdb_open_readonly_flags(dbpath, REFDB_OPEN_MUTABLE,
+						&db, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(refdb_changed(db), 0);
+	ck_assert_int_eq(refdb_check_path(db, "/bin/x", 6, "sha256", d, 32,
+					  &res), 0);
+	ck_assert_int_eq(res.match, 1);
+	/* a second in-place writer removes it; the open reader sees that */
+	ck_assert_int_eq(refdb_writer_begin_flags(dbpath, REFDB_WRITE_INPLACE,
+						  &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(refdb_writer_remove_path(w, "/bin/x", 6), 1);
+	ck_assert_int_eq(refdb_writer_commit(w), 0);
+	ck_assert_int_eq(refdb_changed(db), 1);
+	ck_assert_int_eq(refdb_check_path(db, "/bin/x", 6, "sha256", d, 32,
+					  &res), 0);
+	ck_assert_int_eq(res.path_known, 0);
+	/* an aborted in-place writer changes nothing */
+	ck_assert_int_eq(refdb_writer_begin_flags(dbpath, REFDB_WRITE_INPLACE,
+						  &w, err, sizeof(err)), 0);
+	ck_assert_int_eq(refdb_writer_add(w, "/bin/y", 6, "sha256", d, 32,
+					  src), 1);
+	refdb_writer_abort(w);
+	ck_assert_int_eq(refdb_check_path(db, "/bin/y", 6, "sha256", d, 32,
+					  &res), 0);
+	ck_assert_int_eq(res.path_known, 0);
+	refdb_close(db);
+}
+END_TEST
+
+/* write_key - a fresh key pair of this type as PEM files priv, pub. */
+static void write_key(const char *type, const char *priv, const char *pub)
+{
+	EVP_PKEY *k;
+	FILE *f;
+
+	if (strcmp(type, "ED25519") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else if (strcmp(type, "RSA") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	else
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	ck_assert_ptr_nonnull(k);
+	f = fopen(priv, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL,
+					      NULL), 1);
+	fclose(f);
+	f = fopen(pub, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_PUBKEY(f, k), 1);
+	fclose(f);
+	EVP_PKEY_free(k);
+}
+
+static const char *const key_types[] = { "ED25519", "RSA", "EC" };
+
+/* Sign, verify, then every way a manifest or database can be wrong. */
+START_TEST(test_sign_verify)
+{
+	struct refdb_sig_info si, vi;
+	char priv[400], pub[400], other[400], otherpub[400], sig[400];
+	char err[600] = "", hex[65];
+	uint64_t size;
+	FILE *f;
+	int fd;
+
+	make_db();
+	snprintf(priv, sizeof(priv), "%s/k.pem", dir);
+	snprintf(pub, sizeof(pub), "%s/k.pub", dir);
+	snprintf(other, sizeof(other), "%s/o.pem", dir);
+	snprintf(otherpub, sizeof(otherpub), "%s/o.pub", dir);
+	write_key(key_types[_i], priv, pub);
+	write_key("ED25519", other, otherpub);
+	ck_assert_int_eq(refdb_sig_manifest_path(dbpath, sig, sizeof(sig)), 0);
+	/* unsigned */
+	ck_assert_int_eq(refdb_sig_verify_path(dbpath, pub, &vi, err,
+					       sizeof(err)), REFDB_E_NOTFOUND);
+	ck_assert_msg(refdb_sign(dbpath, priv, 0, &si, err, sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_uint_eq(si.release, 1);
+	ck_assert_msg(refdb_sig_verify_path(dbpath, pub, &vi, err,
+					    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(vi.sha256_hex, si.sha256_hex);
+	ck_assert_uint_eq(vi.release, 1);
+	fd = open(dbpath, O_RDONLY);
+	ck_assert_int_eq(refdb_sig_hash_fd(fd, hex, &size, err, sizeof(err)),
+			 0);
+	close(fd);
+	ck_assert_str_eq(hex, si.sha256_hex);
+	/* the next release grows; an old number is refused */
+	ck_assert_int_eq(refdb_sign(dbpath, priv, 0, &si, err, sizeof(err)), 0);
+	ck_assert_uint_eq(si.release, 2);
+	ck_assert_int_eq(refdb_sign(dbpath, priv, 2, &si, err, sizeof(err)),
+			 REFDB_E_INVAL);
+	ck_assert_int_eq(refdb_sign(dbpath, priv, 7, &si, err, sizeof(err)), 0);
+	ck_assert_uint_eq(si.release, 7);
+	/* another key */
+	ck_assert_int_eq(refdb_sig_verify_path(dbpath, otherpub, &vi, err,
+					       sizeof(err)), REFDB_E_SIG);
+	/* a tampered release in the manifest */
+	{
+		char buf[8192];
+		size_t n;
+		char *p;
+
+		f = fopen(sig, "r");
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		p = strstr(buf, "release 7");
+		ck_assert_ptr_nonnull(p);
+		p[8] = '9';
+		f = fopen(sig, "w");
+		fwrite(buf, 1, n, f);
+		fclose(f);
+		ck_assert_int_eq(refdb_sig_verify_path(dbpath, pub, &vi, err,
+						       sizeof(err)),
+				 REFDB_E_SIG);
+		ck_assert_msg(strstr(err, "does not verify") != NULL, "%s",
+			      err);
+		/* garbage */
+		f = fopen(sig, "w");
+		fputs("audisp-ima-refdb-manifest 1\nsha256 zz\n", f);
+		fclose(f);
+		ck_assert_int_eq(refdb_sig_verify_path(dbpath, pub, &vi, err,
+						       sizeof(err)),
+				 REFDB_E_SIG);
+		ck_assert_msg(strstr(err, "line 2") != NULL, "%s", err);
+	}
+	/* a tampered database */
+	ck_assert_int_eq(refdb_sign(dbpath, priv, 0, &si, err, sizeof(err)), 0);
+	f = fopen(dbpath, "a");
+	fputc('x', f);
+	fclose(f);
+	ck_assert_int_eq(refdb_sig_verify_path(dbpath, pub, &vi, err,
+					       sizeof(err)), REFDB_E_SIG);
+	ck_assert_msg(strstr(err, "not the one") != NULL, "%s", err);
+}
+END_TEST
+
 Suite *refdb_suite(void)
 {
 	Suite *s = suite_create("refdb");
@@ -826,6 +1018,13 @@ Suite *refdb_suite(void)
 	tcase_add_test(tc, test_corrupt);
 	tcase_add_test(tc, test_newer_schema);
 	tcase_add_test(tc, test_strerror);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("layers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_open_fd_after_rename);
+	tcase_add_test(tc, test_inplace_local_layer);
+	tcase_add_loop_test(tc, test_sign_verify, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -280,6 +280,53 @@ START_TEST(test_old_policy_rule)
 }
 END_TEST
 
+/* The local layer: a digest either layer accepts is accepted. */
+START_TEST(test_local_layer)
+{
+	static struct ima_record r;
+	static struct verdict v;
+	struct refdb_writer *w;
+	struct verdict_dbs both;
+	struct refdb *local;
+	char path[160], err[256];
+	int64_t src;
+
+	snprintf(path, sizeof(path), "%s/local.sqlite", db_dir);
+	ck_assert_int_eq(refdb_writer_begin(path, 1, &w, err, sizeof(err)), 0);
+	src = refdb_writer_source(w, "package", "upgrade");
+	ck_assert_int_ge(refdb_writer_add(w, "/usr/bin/a", 10, "sha256", dig_z, 32, src), 0);
+	ck_assert_int_eq(refdb_writer_commit(w), 0);
+	ck_assert_int_eq(refdb_open_readonly(path, &local, err, sizeof(err)), 0);
+	both.base = db;
+	both.local = local;
+
+	measurement(&r, "/usr/bin/a", "sha256", dig_z, 32);
+	ck_assert_int_eq(verdict_for_record(&r, &both, ex, &v), 0);
+	ck_assert_int_eq(v.id, V_MATCH);
+	measurement(&r, "/usr/bin/a", "sha256", dig_a, 32);
+	ck_assert_int_eq(verdict_for_record(&r, &both, ex, &v), 0);
+	ck_assert_int_eq(v.id, V_MATCH);
+	/* neither: the mismatch lists what both layers accept */
+	measurement(&r, "/usr/bin/a", "sha256", dig_s, 32);
+	ck_assert_int_eq(verdict_for_record(&r, &both, ex, &v), 0);
+	ck_assert_int_eq(v.id, V_HASH_MISMATCH);
+	ck_assert_ptr_nonnull(strstr(v.expected, "sha256:aaaa"));
+	ck_assert_ptr_nonnull(strstr(v.expected, ",sha256:3333"));
+	/* only the local layer knows this content elsewhere */
+	measurement(&r, "/opt/new", "sha256", dig_z, 32);
+	ck_assert_int_eq(verdict_for_record(&r, &both, ex, &v), 0);
+	ck_assert_int_eq(v.id, V_KNOWN_ELSEWHERE);
+	ck_assert_str_eq(v.known_as, "/usr/bin/a");
+	/* the local layer alone still judges */
+	both.base = NULL;
+	measurement(&r, "/usr/bin/a", "sha256", dig_z, 32);
+	ck_assert_int_eq(verdict_for_record(&r, &both, ex, &v), 0);
+	ck_assert_int_eq(v.id, V_MATCH);
+	refdb_close(local);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	int i;
@@ -306,6 +353,7 @@ Suite *verdict_suite(void)
 	tcase_add_loop_test(tc, test_records, 0,
 			    (int)(sizeof(records) / sizeof(records[0])));
 	tcase_add_test(tc, test_old_policy_rule);
+	tcase_add_test(tc, test_local_layer);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	return s;

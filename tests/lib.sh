@@ -85,10 +85,10 @@ replay_conf() {
 # sha256 of a database built at test time).
 replay() {
 	run_plugin --stdout -c "${3:-$T/replay.conf}" < "$1" > "$2.full" 2>"$T/replay.err" ||
-		{ cat "$T/replay.err" >&2; fail "audisp-ima exited $? on $1"; }
+		{ cat "$T/replay.err" >&2; fail "audisp-ima exited $? on $1 with ${3:-$T/replay.conf}"; }
 	if [ -s "$T/replay.err" ]; then
 		cat "$T/replay.err" >&2
-		fail "audisp-ima wrote to stderr on $1"
+		fail "audisp-ima wrote to stderr on $1 with ${3:-$T/replay.conf}"
 	fi
 	grep -v '^db_reloaded ' "$2.full" > "$2" || true
 }
