@@ -1,6 +1,7 @@
 /* config.c -- the plugin's settings: /etc/audit/audisp-ima.conf */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,22 @@ static int set_path(struct loader *ld, char **slot, const char *key,
 	return 0;
 }
 
+/* The settings that are a whole number in a range. */
+struct number_key {
+	const char *name;
+	size_t offset;		/* of an unsigned in struct config */
+	unsigned long lo, hi;
+	const char *unit;
+};
+
+static const struct number_key number_keys[] = {
+	{ "dedup_window", offsetof(struct config, dedup_window_s), 0, 86400,
+	  " seconds" },
+	{ "stats_interval", offsetof(struct config, stats_interval_s), 0,
+	  604800, " seconds" },
+	{ "queue_size", offsetof(struct config, queue_size), 16, 1000000, "" },
+};
+
 /* apply - one "key = value" pair; reports and returns -1 when it is bad. */
 static int apply(struct loader *ld, struct config *c, const char *key,
 		 const char *val)
@@ -288,6 +305,7 @@ static int apply(struct loader *ld, struct config *c, const char *key,
 	char err[256];
 	char *end;
 	unsigned long n;
+	size_t i;
 	int id, level;
 
 	if (strcmp(key, "reference_db") == 0)
@@ -310,26 +328,15 @@ static int apply(struct loader *ld, struct config *c, const char *key,
 			c->seccomp = b;
 		return 0;
 	}
-	if (strcmp(key, "dedup_window") == 0) {
-		if (parse_uint(val, 0, 86400, &c->dedup_window_s) != 0) {
-			report(ld, "dedup_window must be 0..86400 seconds, not '%s'",
-			       val);
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(key, "stats_interval") == 0) {
-		if (parse_uint(val, 0, 604800, &c->stats_interval_s) != 0) {
-			report(ld, "stats_interval must be 0..604800 seconds, not '%s'",
-			       val);
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(key, "queue_size") == 0) {
-		if (parse_uint(val, 16, 1000000, &c->queue_size) != 0) {
-			report(ld, "queue_size must be 16..1000000, not '%s'",
-			       val);
+	for (i = 0; i < N_ELEMS(number_keys); i++) {
+		const struct number_key *nk = &number_keys[i];
+		unsigned *slot = (unsigned *)((char *)c + nk->offset);
+
+		if (strcmp(key, nk->name) != 0)
+			continue;
+		if (parse_uint(val, nk->lo, nk->hi, slot) != 0) {
+			report(ld, "%s must be %lu..%lu%s, not '%s'", key,
+			       nk->lo, nk->hi, nk->unit, val);
 			return -1;
 		}
 		return 0;
@@ -337,7 +344,7 @@ static int apply(struct loader *ld, struct config *c, const char *key,
 	if (strcmp(key, "rate_limit") == 0 ||
 	    strncmp(key, "rate_limit.", 11) == 0) {
 		struct config_rate r;
-		int lv = -1, i;
+		int lv = -1, l;
 
 		if (key[10] == '.') {
 			lv = config_parse_level(key + 11);
@@ -352,9 +359,9 @@ static int apply(struct loader *ld, struct config *c, const char *key,
 			       key, val);
 			return -1;
 		}
-		for (i = LOG_ERR; i <= LOG_DEBUG; i++)
-			if (lv < 0 || lv == i)
-				c->rate[i] = r;
+		for (l = LOG_ERR; l <= LOG_DEBUG; l++)
+			if (lv < 0 || lv == l)
+				c->rate[l] = r;
 		return 0;
 	}
 	if (strcmp(key, "facility") == 0) {
