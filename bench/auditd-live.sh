@@ -118,6 +118,9 @@ auditctl --signal cont >/dev/null 2>&1 || true
 sleep 1
 pkill -USR1 -x audisp-ima || true
 sleep 0.5
+# auditd's reload: 3.0.x sends its plugins SIGHUP (4.2 restarts them)
+kill -HUP \$apid
+sleep 2
 echo "load took \$(echo "\$t1 - \$t0" | bc) s; kernel lost counter now \$lost"
 cat /var/run/auditd.state 2>/dev/null | grep -i -E 'queue|overflow|suspend' || true
 pkill -f "sleep 100000" || true
@@ -131,6 +134,7 @@ EOF
 	echo "=== $1"
 	unshare -m sh "$w/$1/inside.sh"
 	grep -o 'stats severity=info lines=[0-9]* events=[0-9]* .* dropped=[0-9]*' "$w/$1/syslog" || true
+	echo "database loads logged (start, then auditd's reload): $(grep -c 'db_reloaded severity=info' "$w/$1/syslog")"
 	grep 'queue to plugins is full' "$w/$1/syslog" | head -3 || true
 }
 

@@ -1871,9 +1871,11 @@ static int rehash_path(struct cli *c, struct refdb_writer *w,
 		       const char *path, int64_t source, unsigned long *gone)
 {
 	unsigned char d[SCAN_MAX_ALGOS][HASHALGO_MAX_DIGEST];
+	unsigned char m[SCAN_MAX_ALGOS][HASHALGO_MAX_DIGEST];
 	struct stat st;
 	uint64_t bytes = 0;
 	size_t i;
+	int merr;
 
 	if (lstat(path, &st) != 0 && errno == ENOENT) {
 		if (refdb_writer_remove_path(w, path, strlen(path)) < 0) {
@@ -1888,15 +1890,24 @@ static int rehash_path(struct cli *c, struct refdb_writer *w,
 			error_msg("%s: not a regular file, skipped", path);
 		return 0;
 	}
-	if (scan_hash_file(path, c->algos, c->n_algos, d, &bytes) != 0) {
+	if (scan_hash_file_module(path, c->algos, c->n_algos, d, &bytes, m,
+				  &merr) != 0) {
 		error_msg("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (merr != 0 && merr != ENOTSUP)
+		error_msg("%s: cannot decompress (%s): only the file's digest recorded",
+			  path, strerror(merr));
 	for (i = 0; i < c->n_algos; i++) {
+		/* a compressed module: the kernel measures it decompressed */
 		if (refdb_writer_set_path(w, path, strlen(path),
 					  c->algos[i]->name, d[i],
 					  c->algos[i]->digest_len,
-					  source) < 0) {
+					  source) < 0 ||
+		    (merr == 0 &&
+		     refdb_writer_add(w, path, strlen(path), c->algos[i]->name,
+				      m[i], c->algos[i]->digest_len,
+				      source) < 0)) {
 			error_msg("%s: %s", path, refdb_writer_errmsg(w));
 			return -1;
 		}

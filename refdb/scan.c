@@ -327,10 +327,17 @@ int scan_algo_available(const struct hashalgo *algo)
 	return md != NULL;
 }
 
-int scan_hash_file(const char *path, const struct hashalgo *const *algos,
-		   size_t n_algos,
-		   unsigned char digests[][HASHALGO_MAX_DIGEST],
-		   uint64_t *bytes)
+/*
+ * hash_path - scan_hash_file, and with module != NULL also a compressed
+ * module's decompressed digests into module (*module_err: 0, or why not;
+ * ENOTSUP when the name is not a compressed module's).
+ */
+static int hash_path(const char *path, const struct hashalgo *const *algos,
+		     size_t n_algos,
+		     unsigned char digests[][HASHALGO_MAX_DIGEST],
+		     uint64_t *bytes,
+		     unsigned char module[][HASHALGO_MAX_DIGEST],
+		     int *module_err)
 {
 	EVP_MD *md[SCAN_MAX_ALGOS] = { NULL };
 	struct hasher h;
@@ -366,6 +373,12 @@ int scan_hash_file(const char *path, const struct hashalgo *const *algos,
 	err = hash_fd(&h, md, n_algos, fd, digests, bytes);
 	if (err == 0)
 		r = 0;
+	if (err == 0 && module != NULL) {
+		enum modcomp comp = modcomp_by_name(path, strlen(path));
+
+		*module_err = comp == MODCOMP_NONE ? ENOTSUP :
+			      hash_module(&h, md, n_algos, fd, comp, module);
+	}
 out:
 	if (fd >= 0)
 		close(fd);
@@ -375,6 +388,26 @@ out:
 	if (r != 0)
 		errno = err;
 	return r;
+}
+
+int scan_hash_file(const char *path, const struct hashalgo *const *algos,
+		   size_t n_algos,
+		   unsigned char digests[][HASHALGO_MAX_DIGEST],
+		   uint64_t *bytes)
+{
+	return hash_path(path, algos, n_algos, digests, bytes, NULL, NULL);
+}
+
+int scan_hash_file_module(const char *path,
+			  const struct hashalgo *const *algos, size_t n_algos,
+			  unsigned char digests[][HASHALGO_MAX_DIGEST],
+			  uint64_t *bytes,
+			  unsigned char module[][HASHALGO_MAX_DIGEST],
+			  int *module_err)
+{
+	*module_err = ENOTSUP;
+	return hash_path(path, algos, n_algos, digests, bytes, module,
+			 module_err);
 }
 
 /* ------------------------------------------------------------ the pool */

@@ -138,4 +138,18 @@ int scan_hash_file(const char *path, const struct hashalgo *const *algos,
 		   unsigned char digests[][HASHALGO_MAX_DIGEST],
 		   uint64_t *bytes);
 
+/*
+ * scan_hash_file_module - scan_hash_file, and for a compressed kernel
+ * module (*.ko.xz, *.ko.gz, *.ko.zst) also the digests of its decompressed
+ * content (what IMA measures) into module.  *module_err is 0 when module
+ * was filled, ENOTSUP when path is not a compressed module's name, or why
+ * decompression failed (EBADMSG, EFBIG, ...).  Returns as scan_hash_file.
+ */
+int scan_hash_file_module(const char *path,
+			  const struct hashalgo *const *algos, size_t n_algos,
+			  unsigned char digests[][HASHALGO_MAX_DIGEST],
+			  uint64_t *bytes,
+			  unsigned char module[][HASHALGO_MAX_DIGEST],
+			  int *module_err);
+
 #endif

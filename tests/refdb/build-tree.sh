@@ -107,6 +107,13 @@ EOS
 	sort "$T/out" > "$T/got"
 	expect_file_eq "$T/want" "$T/got"
 done
+# update (a package refresh) keeps both digests of a module
+for f in "$K"/m.ko.*; do
+	run_refdb --db "$DB" update -q "$f" 2>"$T/err" || { cat "$T/err" >&2; fail "update $f"; }
+	run_refdb --db "$DB" lookup "$f" | cut -d' ' -f1 | sort > "$T/got"
+	printf 'sha256:%s\nsha256:%s\n' "$(hash "$f")" "$want_plain" | sort > "$T/want"
+	expect_file_eq "$T/want" "$T/got"
+done
 run_refdb --db "$DB" lookup "$K/bad.ko.xz" > "$T/out" || fail "lookup bad.ko.xz"
 [ "$(wc -l < "$T/out")" -eq 1 ] || fail "bad.ko.xz has more than its file digest"
 run_refdb --db "$DB" lookup "$K/plain.ko" > "$T/out" || fail "lookup plain.ko"
