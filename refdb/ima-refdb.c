@@ -513,17 +513,18 @@ static double elapsed_since(const struct timespec *t0)
 	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* is_own_file - the database, its lock, or one of its temporaries. */
-static int is_own_file(const struct build_ctx *b, const char *path,
-		       size_t len)
+/*
+ * is_own_file - path (as the walk names it) is the database own, its lock,
+ * or one of its temporaries: never indexed, never reported as new.
+ */
+static int is_own_file(const char *own, const char *path, size_t len)
 {
-	const char *own = b->db_walked;
 	const char *slash = own ? strrchr(own, '/') : NULL;
 	size_t dir = slash ? (size_t)(slash - own) + 1 : 0;
 	const char *base = own ? own + dir : "";
 	size_t blen = strlen(base);
 
-	if (own == NULL || b->db_walked_len == 0 || len < dir ||
+	if (own == NULL || *own == '\0' || len < dir ||
 	    memcmp(path, own, dir))
 		return 0;
 	path += dir;
@@ -543,7 +544,7 @@ static int path_excluded(const struct build_ctx *b, pcre2_match_data *md,
 {
 	size_t i;
 
-	if (is_own_file(b, path, len))
+	if (is_own_file(b->db_walked, path, len))
 		return 1;
 	for (i = 0; i < b->n_re; i++)
 		if (pcre2_match(b->re[i], (PCRE2_SPTR)path, len, 0,
@@ -2561,6 +2562,7 @@ out:
 struct check_ctx {
 	struct cli *c;
 	struct refdb *r;
+	char *db_abs;		/* the database's real path: not a "new" file */
 	char **dirs;
 	size_t n_dirs;
 	/* the path being gathered */
@@ -2739,7 +2741,7 @@ static void check_walk(struct check_ctx *cc, const char *dir, dev_t dev)
 			break;
 		snprintf(p, len, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "",
 			 de->d_name);
-		if (check_excluded(cc, p) ||
+		if (check_excluded(cc, p) || is_own_file(cc->db_abs, p, strlen(p)) ||
 		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			free(p);
 			continue;
@@ -2767,6 +2769,7 @@ static int cmd_check(struct cli *c, const char *db, int argc, char **argv)
 
 	memset(&cc, 0, sizeof(cc));
 	cc.c = c;
+	cc.db_abs = realpath(db, NULL);
 	if (open_reader(db, &cc.r) != 0)
 		return EXIT_ERROR;
 	cc.dirs = calloc((size_t)n + 1, sizeof(*cc.dirs));
@@ -2805,6 +2808,7 @@ static int cmd_check(struct cli *c, const char *db, int argc, char **argv)
 	status = cc.changed || cc.missing || cc.added ? EXIT_NOTFOUND : 0;
 out:
 	free(cc.path);
+	free(cc.db_abs);
 	for (k = 0; k < cc.n_dirs; k++)
 		free(cc.dirs[k]);
 	free(cc.dirs);

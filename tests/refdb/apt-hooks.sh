@@ -3,6 +3,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (installs and purges a local test package)"
+[ -z "${AUDISP_IMA_PACKAGE_BUILD:-}" ] || skip "inside a package build: will not install packages on the build host"
 for p in apt-get dpkg-deb dpkg-query sha256sum; do
 	command -v "$p" >/dev/null 2>&1 || skip "$p not found"
 done

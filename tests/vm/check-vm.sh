@@ -4,9 +4,11 @@
 # Builds, from Debian packages and the project's own `make install`, an
 # initramfs (busybox, auditd, rsyslogd, the plugin and its config) and an
 # ext4 test file system with IMA hashes, signatures and EVM xattrs; builds
-# the reference databases on the host; boots Debian's IMA kernel in qemu
-# twice (sha256, then ima_hash=sha512) and checks every alert rsyslogd
-# wrote against tests/vm/expected-*.txt and the guest's audit.log.
+# the reference databases on the host and signs them with a throw-away
+# Ed25519 key (the plugin runs with require_signature = yes); boots
+# Debian's IMA kernel in qemu twice (sha256, then ima_hash=sha512) and
+# checks every alert rsyslogd wrote against tests/vm/expected-*.txt and
+# the guest's audit.log.
 # Run by `make check-vm` (top_srcdir and top_builddir set) or by hand.
 #
 # Environment:
@@ -132,7 +134,8 @@ copy_with_libs() {
 	done
 }
 
-# make_keys: a throw-away RSA key and self-signed certificate for IMA/EVM
+# make_keys: throw-away keys: RSA with a self-signed certificate for
+# IMA/EVM, and an Ed25519 pair that signs the reference databases
 make_keys() {
 	mkdir -p "$W/keys"
 	openssl req -new -x509 -nodes -batch -utf8 -sha256 -days 30 \
@@ -140,6 +143,8 @@ make_keys() {
 		-addext keyUsage=digitalSignature -addext basicConstraints=critical,CA:FALSE \
 		-newkey rsa:2048 -keyout "$W/keys/priv.pem" \
 		-outform DER -out "$W/keys/x509.der" 2>/dev/null
+	openssl genpkey -algorithm ed25519 -out "$W/keys/refdb.pem" 2>/dev/null
+	openssl pkey -in "$W/keys/refdb.pem" -pubout -out "$W/keys/refdb.pub"
 }
 
 # make_tree: the initramfs root in $T (its /mnt stays empty: the test fs)
@@ -174,6 +179,11 @@ make_tree() {
 	sed -e 's|^reference_db = .*|reference_db = /var/lib/audisp-ima/refdb-sha512.sqlite|' \
 		-e 's|^facility = .*|facility = local2|' \
 		"$T/etc/audit/audisp-ima.conf" > "$T/etc/audit-sha512/audisp-ima.conf"
+	# the main instance (in both boots) takes signed databases only; the
+	# sha512 instance's database stays unsigned
+	install -m 0644 "$W/keys/refdb.pub" "$T/etc/audit/audisp-ima-refdb.pub"
+	printf 'verify_key = /etc/audit/audisp-ima-refdb.pub\nrequire_signature = yes\n' \
+		>> "$T/etc/audit/audisp-ima.conf"
 	chmod 0640 "$T"/etc/audit*/auditd.conf "$T"/etc/audit-sha512/*.conf \
 		"$T"/etc/audit-sha512/plugins.d/*.conf
 	install -m 0644 "$here/guest/rsyslog.conf" "$T/etc/rsyslog.conf"
@@ -299,8 +309,16 @@ refdb_of_tree() {
 		2>>"$W/refdb.log" || { cat "$W/refdb.log"; fail "ima-refdb build --root failed"; }
 }
 
-# make_databases: sha256, sha256+sha512, and the one the SIGHUP swaps in
-# (the first plus /tmp/late.sh, which the guest writes)
+# sign_db DB RELEASE: DB.sig, DB's manifest signed with the run's key
+sign_db() {
+	"$IMA_REFDB" --db "$1" sign --key "$W/keys/refdb.pem" --release "$2" \
+		>>"$W/refdb.log" 2>&1 || { cat "$W/refdb.log"; fail "ima-refdb sign $1 failed"; }
+}
+
+# make_databases: sha256 (signed, release 1), sha256+sha512 (unsigned),
+# and what the guest renames over the first: release 2 (the first plus
+# /tmp/late.sh, which the guest writes), then release 1 again (a copy of
+# the first with its manifest) and an unsigned copy of the first
 make_databases() {
 	local db=$W/results-in/db
 	mkdir -p "$db" "$W/results-in/out"
@@ -310,8 +328,13 @@ make_databases() {
 	printf '%s  /tmp/late.sh\n' "$(printf "$LATE_SCRIPT" | sha256sum | cut -d' ' -f1)" |
 		"$IMA_REFDB" --db "$db/refdb-next.sqlite" import - 2>>"$W/refdb.log" ||
 		{ cat "$W/refdb.log"; fail "ima-refdb import failed"; }
+	sign_db "$db/refdb.sqlite" 1
+	sign_db "$db/refdb-next.sqlite" 2
+	cp "$db/refdb.sqlite" "$db/refdb-rollback.sqlite"
+	cp "$db/refdb.sqlite.sig" "$db/refdb-rollback.sqlite.sig"
+	cp "$db/refdb.sqlite" "$db/refdb-unsigned.sqlite"
 	chmod 0755 "$W/results-in" "$db"
-	chmod 0644 "$db"/*.sqlite
+	chmod 0644 "$db"/*.sqlite "$db"/*.sig
 }
 
 # pack_images: initramfs.cpio.gz (the tree without /mnt's content) and testfs.img
@@ -361,16 +384,50 @@ check_boot() {
 	fi
 }
 
-# check_reload: late.sh was unknown once, before the SIGHUP, and its second
-# version (same content, new inode, a second INTEGRITY_RULE) matched
+# check_reload: late.sh was unknown once, before release 2 was loaded; its
+# second and third versions (same content, new inodes, INTEGRITY_RULE
+# records of their own), run after release 2 and after the two refused
+# databases, matched
 check_reload() {
 	local d=$W/main records alerts
 	records=$(grep -c '^type=INTEGRITY_RULE .* file="/tmp/late.sh" ' "$d/out/audit.log" || true)
 	alerts=$(grep -c ' unknown_file .* file=/tmp/late.sh ' "$d/out/alerts.log" || true)
-	[ "$records" = 2 ] || fail "SIGHUP: $records INTEGRITY_RULE records for /tmp/late.sh, not 2"
-	[ "$alerts" = 1 ] || fail "SIGHUP: $alerts unknown_file alerts for /tmp/late.sh, not 1: the reload did not take"
-	grep -B 1000 ' db_reloaded ' "$d/out/alerts.log" | grep -q ' file=/tmp/late.sh ' ||
-		fail "SIGHUP: the unknown_file for /tmp/late.sh is not before db_reloaded"
+	[ "$records" = 3 ] || fail "reload: $records INTEGRITY_RULE records for /tmp/late.sh, not 3"
+	[ "$alerts" = 1 ] || fail "reload: $alerts unknown_file alerts for /tmp/late.sh, not 1: release 2 did not take, or a refused database did"
+	awk '/ unknown_file .* file=\/tmp\/late\.sh / { exit 0 } / db_reloaded .* release=2 / { exit 1 }' \
+		"$d/out/alerts.log" || fail "reload: the unknown_file for /tmp/late.sh is not before release 2"
+}
+
+# alert_fields KEY...: for each alert line on stdin, KEY=VALUE of each KEY
+# (unquoted values only), space-separated
+alert_fields() {
+	awk -v keys="$*" '{
+		n = split(keys, k, " "); out = ""
+		for (i = 1; i <= n; i++)
+			if (match($0, " " k[i] "=[^ ]*"))
+				out = out (i > 1 ? " " : "") substr($0, RSTART + 1, RLENGTH - 1)
+		print out
+	}'
+}
+
+# check_signed: the main boot's plugin verified its databases with the run's
+# key: db_reloaded says release 1, then release 2, each with its file's
+# sha256 and the key's id; the rollback and the unsigned database were
+# refused, in that order.  A database can be loaded twice when the file
+# watch and the SIGHUP both see it: repeated lines count once
+check_signed() {
+	local log=$W/main/out/alerts.log db=$W/results-in/db key_id want got
+	key_id=$(openssl pkey -pubin -in "$W/keys/refdb.pub" -outform DER | sha256sum | cut -d' ' -f1)
+	want="release=1 sha256=$(sha256sum < "$db/refdb.sqlite" | cut -d' ' -f1) key_id=$key_id
+release=2 sha256=$(sha256sum < "$db/refdb-next.sqlite" | cut -d' ' -f1) key_id=$key_id"
+	got=$(grep ' db_reloaded ' "$log" | alert_fields release sha256 key_id | uniq)
+	[ "$got" = "$want" ] ||
+		fail "signed databases: db_reloaded says"$'\n'"$got"$'\n'"not"$'\n'"$want"
+	want='reason="rollback refused"
+reason="unsigned database refused (require_signature = yes)"'
+	got=$(grep ' db_rejected ' "$log" | sed 's/.* reason=/reason=/' | uniq)
+	[ "$got" = "$want" ] ||
+		fail "signed databases: db_rejected says"$'\n'"$got"$'\n'"not"$'\n'"$want"
 }
 
 # check_sha512: IMA really hashed with sha512 (not a silent sha256 fallback)
@@ -400,14 +457,9 @@ boot main "vmtest.mode=main"
 boot sha512 "vmtest.mode=sha512 ima_hash=sha512"
 check_boot main expected-main.txt authpriv
 check_reload
+check_signed
 check_sha512
 check_boot sha512 expected-sha512-db256.txt authpriv
 check_boot sha512 expected-sha512-db512.txt local2
-# XXX: the signed-database variant waits for `ima-refdb sign`
-if "$IMA_REFDB" --help 2>&1 | grep -q '^  sign'; then
-	note "TODO: ima-refdb has sign now: add the require_signature boot"
-else
-	note "NOT TESTED: signed database (require_signature = yes): ima-refdb has no 'sign' verb yet"
-fi
 note "PASS"
 [ -n "${AUDISP_IMA_VM_WORK:-}" ] || rm -rf "$W"
