@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "importfmt.h"
+#include "refdb_msg.h"
 #include "manifest.h"
 
 /* Names longer than this are not names any IMA list holds. */
@@ -20,17 +21,6 @@
 /* Nesting deeper than this is no policy: refuse it before recursing. */
 #define JSON_MAX_DEPTH 32
 
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 static const char *const fmt_names[] = {
 	[IMPORTFMT_AUTO] = "auto",
@@ -254,7 +244,7 @@ static int parse_algo_hex(const char *s, size_t len,
 	if (colon != NULL) {
 		a = hashalgo_by_name(s, (size_t)(colon - s));
 		if (a == NULL) {
-			set_msg(err, errlen, "unknown hash algorithm '%.*s'",
+			refdb_set_msg(err, errlen, "unknown hash algorithm '%.*s'",
 				(int)(colon - s > 16 ? 16 : colon - s), s);
 			return -1;
 		}
@@ -262,22 +252,22 @@ static int parse_algo_hex(const char *s, size_t len,
 		hlen = len - (size_t)(colon + 1 - s);
 	}
 	if (!is_hex(hex, hlen)) {
-		set_msg(err, errlen, "digest is not hex");
+		refdb_set_msg(err, errlen, "digest is not hex");
 		return -1;
 	}
 	if (a == NULL && (hlen % 2 != 0 ||
 			  (a = hashalgo_by_digest_len(hlen / 2)) == NULL)) {
-		set_msg(err, errlen, "a %zu-digit digest fits no algorithm",
+		refdb_set_msg(err, errlen, "a %zu-digit digest fits no algorithm",
 			hlen);
 		return -1;
 	}
 	if (hlen != 2 * a->digest_len) {
-		set_msg(err, errlen, "a %s digest has %zu hex digits, not %zu",
+		refdb_set_msg(err, errlen, "a %s digest has %zu hex digits, not %zu",
 			a->name, 2 * a->digest_len, hlen);
 		return -1;
 	}
 	if (hashalgo_hex_decode(hex, hlen, d, a->digest_len) != 0) {
-		set_msg(err, errlen, "digest is not hex");
+		refdb_set_msg(err, errlen, "digest is not hex");
 		return -1;
 	}
 	*algo = a;
@@ -290,7 +280,7 @@ static void prefix_line(char *err, size_t errlen, unsigned long line)
 	char tmp[512];
 
 	snprintf(tmp, sizeof(tmp), "%s", err);
-	set_msg(err, errlen, "line %lu: %s", line, tmp);
+	refdb_set_msg(err, errlen, "line %lu: %s", line, tmp);
 }
 
 /* skip_name - names a measurement list or allowlist holds that are no file. */
@@ -317,11 +307,11 @@ static int parse_sum(const unsigned char *buf, size_t len,
 
 		lineno++;
 		if (memchr(line, '\0', llen) != NULL) {
-			set_msg(err, errlen, "line %lu: NUL byte", lineno);
+			refdb_set_msg(err, errlen, "line %lu: NUL byte", lineno);
 			return -1;
 		}
 		if (llen > MANIFEST_MAX_LINE) {
-			set_msg(err, errlen, "line %lu: longer than %d bytes",
+			refdb_set_msg(err, errlen, "line %lu: longer than %d bytes",
 				lineno, MANIFEST_MAX_LINE);
 			return -1;
 		}
@@ -340,7 +330,7 @@ static int parse_sum(const unsigned char *buf, size_t len,
 			if (memchr(line + b, ' ', e2 - b) == NULL) {
 				if (parse_algo_hex(line + b, e2 - b, def, &a, d,
 						   why, sizeof(why)) != 0) {
-					set_msg(err, errlen, "line %lu: %s",
+					refdb_set_msg(err, errlen, "line %lu: %s",
 						lineno, why);
 					return -1;
 				}
@@ -356,7 +346,7 @@ static int parse_sum(const unsigned char *buf, size_t len,
 		}
 		copy = malloc(llen + 1);
 		if (copy == NULL) {
-			set_msg(err, errlen, "out of memory");
+			refdb_set_msg(err, errlen, "out of memory");
 			return -1;
 		}
 		memcpy(copy, line, llen);
@@ -366,7 +356,7 @@ static int parse_sum(const unsigned char *buf, size_t len,
 		free(copy);
 		if (r < 0) {
 			/* manifest_parse_line says "line N: ..." itself */
-			set_msg(err, errlen, "%s", why);
+			refdb_set_msg(err, errlen, "%s", why);
 			return -1;
 		}
 		if (r == 0)
@@ -420,7 +410,7 @@ static int parse_ima_ascii(const unsigned char *buf, size_t len,
 		if (llen == 0)
 			continue;
 		if (memchr(line, '\0', llen) != NULL) {
-			set_msg(err, errlen, "line %lu: NUL byte", lineno);
+			refdb_set_msg(err, errlen, "line %lu: NUL byte", lineno);
 			return -1;
 		}
 		while (i < llen && nf < 6) {
@@ -434,7 +424,7 @@ static int parse_ima_ascii(const unsigned char *buf, size_t len,
 				i++;
 		}
 		if (nf < 5 || !is_hex(f[1], fl[1])) {
-			set_msg(err, errlen,
+			refdb_set_msg(err, errlen,
 				"line %lu: not a measurement list line (a file name with a newline splits its line: import binary_runtime_measurements instead)",
 				lineno);
 			return -1;
@@ -461,7 +451,7 @@ static int parse_ima_ascii(const unsigned char *buf, size_t len,
 				continue;
 			}
 			if (memchr(dg, ':', dglen) == NULL) {
-				set_msg(why, sizeof(why),
+				refdb_set_msg(why, sizeof(why),
 					"digest without an algorithm");
 				goto bad;
 			}
@@ -486,7 +476,7 @@ static int parse_ima_ascii(const unsigned char *buf, size_t len,
 		st->entries++;
 		continue;
 bad:
-		set_msg(err, errlen, "line %lu: %s", lineno, why);
+		refdb_set_msg(err, errlen, "line %lu: %s", lineno, why);
 		return -1;
 	}
 	return 0;
@@ -530,7 +520,7 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 		nlen = get_u32(buf + off + 24);
 		if (get_u32(buf + off) > 63 || nlen == 0 ||
 		    nlen > MAX_TEMPLATE_NAME) {
-			set_msg(err, errlen,
+			refdb_set_msg(err, errlen,
 				"offset %zu: not a measurement record (PCR %u, template name of %u bytes)",
 				rec, get_u32(buf + off), nlen);
 			return -1;
@@ -570,13 +560,13 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 			}
 			if (strncmp(tname, "ima-", 4) != 0 &&
 			    strcmp(tname, "evm-sig") != 0) {
-				set_msg(err, errlen,
+				refdb_set_msg(err, errlen,
 					"offset %zu: unknown template '%s'",
 					rec, tname);
 				return -1;
 			}
 			if (field_at(&p, end, &fd, &flen) != 0) {
-				set_msg(err, errlen,
+				refdb_set_msg(err, errlen,
 					"offset %zu: bad digest field", rec);
 				return -1;
 			}
@@ -587,7 +577,7 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 
 				if (nul == NULL || nul == fd ||
 				    nul[-1] != ':') {
-					set_msg(err, errlen,
+					refdb_set_msg(err, errlen,
 						"offset %zu: bad digest field",
 						rec);
 					return -1;
@@ -605,7 +595,7 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 						     alen);
 				if (a == NULL || (size_t)(fd + flen - nul - 1)
 				    != a->digest_len) {
-					set_msg(err, errlen,
+					refdb_set_msg(err, errlen,
 						"offset %zu: unknown algorithm or wrong digest length",
 						rec);
 					return -1;
@@ -613,7 +603,7 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 				digest = nul + 1;
 			}
 			if (field_at(&p, end, &fn, &flen) != 0) {
-				set_msg(err, errlen,
+				refdb_set_msg(err, errlen,
 					"offset %zu: bad name field", rec);
 				return -1;
 			}
@@ -622,7 +612,7 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 				flen--;
 		}
 		if (memchr(fn, '\0', flen) != NULL) {
-			set_msg(err, errlen, "offset %zu: NUL byte in name",
+			refdb_set_msg(err, errlen, "offset %zu: NUL byte in name",
 				rec);
 			return -1;
 		}
@@ -638,14 +628,14 @@ static int parse_ima_binary(const unsigned char *buf, size_t len,
 			char tmp[512];
 
 			snprintf(tmp, sizeof(tmp), "%s", err);
-			set_msg(err, errlen, "offset %zu: %s", rec, tmp);
+			refdb_set_msg(err, errlen, "offset %zu: %s", rec, tmp);
 			return r;
 		}
 		st->entries++;
 	}
 	return 0;
 trunc:
-	set_msg(err, errlen, "offset %zu: truncated record", off);
+	refdb_set_msg(err, errlen, "offset %zu: truncated record", off);
 	return -1;
 }
 
@@ -683,16 +673,16 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 
 	if (nul != NULL) {
 		json_where(buf, (size_t)(nul - buf), where, sizeof(where));
-		set_msg(err, errlen, "%s: NUL byte", where);
+		refdb_set_msg(err, errlen, "%s: NUL byte", where);
 		return -1;
 	}
 	if (len > INT32_MAX) {
-		set_msg(err, errlen, "policy too large");
+		refdb_set_msg(err, errlen, "policy too large");
 		return -1;
 	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (tok == NULL) {
-		set_msg(err, errlen, "out of memory");
+		refdb_set_msg(err, errlen, "out of memory");
 		return -1;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -702,7 +692,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 
 		json_where(buf, json_tokener_get_parse_end(tok), where,
 			   sizeof(where));
-		set_msg(err, errlen, "%s: %s", where,
+		refdb_set_msg(err, errlen, "%s: %s", where,
 			je == json_tokener_continue ?
 			"unexpected end of input (truncated?)" :
 			json_tokener_error_desc(je));
@@ -712,22 +702,22 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 	for (i = json_tokener_get_parse_end(tok); i < len; i++) {
 		if (!strchr(" \t\r\n", buf[i])) {
 			json_where(buf, i, where, sizeof(where));
-			set_msg(err, errlen, "%s: text after the policy",
+			refdb_set_msg(err, errlen, "%s: text after the policy",
 				where);
 			goto out;
 		}
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		set_msg(err, errlen, "the policy is not a JSON object");
+		refdb_set_msg(err, errlen, "the policy is not a JSON object");
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "digests", &digests) &&
 	    !json_object_object_get_ex(root, "hashes", &digests)) {
-		set_msg(err, errlen, "no \"digests\" object in the policy");
+		refdb_set_msg(err, errlen, "no \"digests\" object in the policy");
 		goto out;
 	}
 	if (!json_object_is_type(digests, json_type_object)) {
-		set_msg(err, errlen, "\"digests\" is not an object");
+		refdb_set_msg(err, errlen, "\"digests\" is not an object");
 		goto out;
 	}
 	json_object_object_foreach(digests, key, val) {
@@ -736,7 +726,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 		importfmt_escape(key, klen > 100 ? 100 : klen, 0, ep,
 				 sizeof(ep));
 		if (!json_object_is_type(val, json_type_array)) {
-			set_msg(err, errlen,
+			refdb_set_msg(err, errlen,
 				"digests[\"%s\"]: not a list of digests", ep);
 			goto out;
 		}
@@ -746,7 +736,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 		}
 		n = json_object_array_length(val);
 		if (n == 0) {
-			set_msg(err, errlen, "digests[\"%s\"]: empty list", ep);
+			refdb_set_msg(err, errlen, "digests[\"%s\"]: empty list", ep);
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
@@ -756,7 +746,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 			const char *hex;
 
 			if (!json_object_is_type(d, json_type_string)) {
-				set_msg(err, errlen,
+				refdb_set_msg(err, errlen,
 					"digests[\"%s\"][%zu]: not a string",
 					ep, i);
 				goto out;
@@ -764,7 +754,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 			hex = json_object_get_string(d);
 			if (parse_algo_hex(hex, (size_t)json_object_get_string_len(d),
 					   def, &a, dg, why, sizeof(why)) != 0) {
-				set_msg(err, errlen, "digests[\"%s\"][%zu]: %s",
+				refdb_set_msg(err, errlen, "digests[\"%s\"][%zu]: %s",
 					ep, i, why);
 				goto out;
 			}
@@ -775,7 +765,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 				char tmp[512];
 
 				snprintf(tmp, sizeof(tmp), "%s", err);
-				set_msg(err, errlen, "digests[\"%s\"]: %s", ep,
+				refdb_set_msg(err, errlen, "digests[\"%s\"]: %s", ep,
 					tmp);
 				goto out;
 			}
@@ -786,7 +776,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 	if (json_object_object_get_ex(root, "excludes", &ex) &&
 	    !json_object_is_type(ex, json_type_null)) {
 		if (!json_object_is_type(ex, json_type_array)) {
-			set_msg(err, errlen, "\"excludes\" is not a list");
+			refdb_set_msg(err, errlen, "\"excludes\" is not a list");
 			goto out;
 		}
 		n = json_object_array_length(ex);
@@ -794,7 +784,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 			struct json_object *e = json_object_array_get_idx(ex, i);
 
 			if (!json_object_is_type(e, json_type_string)) {
-				set_msg(err, errlen, "excludes[%zu]: not a string",
+				refdb_set_msg(err, errlen, "excludes[%zu]: not a string",
 					i);
 				goto out;
 			}
@@ -805,7 +795,7 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 				char tmp[512];
 
 				snprintf(tmp, sizeof(tmp), "%s", err);
-				set_msg(err, errlen, "excludes[%zu]: %s", i, tmp);
+				refdb_set_msg(err, errlen, "excludes[%zu]: %s", i, tmp);
 				goto out;
 			}
 			r = -1;
@@ -875,12 +865,12 @@ static int parse_dump(const unsigned char *buf, size_t len,
 
 		lineno++;
 		if (memchr(line, '\0', llen) != NULL) {
-			set_msg(why, sizeof(why), "NUL byte");
+			refdb_set_msg(why, sizeof(why), "NUL byte");
 			goto bad;
 		}
 		if (lineno == 1) {
 			if (llen != 16 || memcmp(line, "ima-refdb-dump 1", 16)) {
-				set_msg(why, sizeof(why),
+				refdb_set_msg(why, sizeof(why),
 					"not a version 1 ima-refdb dump");
 				goto bad;
 			}
@@ -919,7 +909,7 @@ static int parse_dump(const unsigned char *buf, size_t len,
 			    i >= llen)
 				goto syntax;
 			if (memchr(f[1], ':', fl[1]) == NULL) {
-				set_msg(why, sizeof(why),
+				refdb_set_msg(why, sizeof(why),
 					"digest without an algorithm");
 				goto bad;
 			}
@@ -971,13 +961,13 @@ syntax_free:
 		free(rest);
 		free(pk);
 syntax:
-		set_msg(why, sizeof(why), "malformed dump line");
+		refdb_set_msg(why, sizeof(why), "malformed dump line");
 bad:
-		set_msg(err, errlen, "line %lu: %s", lineno, why);
+		refdb_set_msg(err, errlen, "line %lu: %s", lineno, why);
 		return -1;
 	}
 	if (lineno == 0) {
-		set_msg(err, errlen, "line 1: empty dump");
+		refdb_set_msg(err, errlen, "line 1: empty dump");
 		return -1;
 	}
 	return 0;
@@ -998,7 +988,7 @@ int importfmt_parse(const unsigned char *buf, size_t len, enum importfmt fmt,
 	if (used != NULL)
 		*used = fmt;
 	if (len > IMPORTFMT_MAX_INPUT) {
-		set_msg(err, errlen, "larger than %lu bytes",
+		refdb_set_msg(err, errlen, "larger than %lu bytes",
 			IMPORTFMT_MAX_INPUT);
 		return -1;
 	}
@@ -1020,7 +1010,7 @@ int importfmt_parse(const unsigned char *buf, size_t len, enum importfmt fmt,
 	case IMPORTFMT_DUMP:
 		return parse_dump(buf, len, sink, st, err, errlen);
 	default:
-		set_msg(err, errlen, "unknown format");
+		refdb_set_msg(err, errlen, "unknown format");
 		return -1;
 	}
 }

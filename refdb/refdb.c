@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "refdb.h"
+#include "refdb_msg.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -181,9 +182,8 @@ const char *refdb_strerror(int err)
 	}
 }
 
-/* set_msg - format a message into buf (which may be NULL). */
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
+/* refdb_set_msg - see refdb_msg.h. */
+void refdb_set_msg(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -210,27 +210,27 @@ static int check_entry_args(const char *path, size_t path_len, int need_path,
 
 	a = algo != NULL ? hashalgo_by_name(algo, strlen(algo)) : NULL;
 	if (a == NULL) {
-		set_msg(msg, msglen, "unknown hash algorithm '%.32s'",
+		refdb_set_msg(msg, msglen, "unknown hash algorithm '%.32s'",
 			algo != NULL ? algo : "(none)");
 		return REFDB_E_INVAL;
 	}
 	if (digest == NULL || dlen != a->digest_len) {
-		set_msg(msg, msglen, "a %s digest has %zu bytes, not %zu",
+		refdb_set_msg(msg, msglen, "a %s digest has %zu bytes, not %zu",
 			a->name, a->digest_len, dlen);
 		return REFDB_E_INVAL;
 	}
 	if (need_path) {
 		if (path == NULL || path_len == 0) {
-			set_msg(msg, msglen, "empty path");
+			refdb_set_msg(msg, msglen, "empty path");
 			return REFDB_E_INVAL;
 		}
 		if (path_len > REFDB_MAX_PATH) {
-			set_msg(msg, msglen, "path longer than %d bytes",
+			refdb_set_msg(msg, msglen, "path longer than %d bytes",
 				REFDB_MAX_PATH);
 			return REFDB_E_INVAL;
 		}
 		if (memchr(path, '\0', path_len) != NULL) {
-			set_msg(msg, msglen, "NUL byte in path");
+			refdb_set_msg(msg, msglen, "NUL byte in path");
 			return REFDB_E_INVAL;
 		}
 	}
@@ -243,7 +243,7 @@ static int check_entry_args(const char *path, size_t path_len, int need_path,
 /* reader_fail - record a SQLite error on the handle; returns REFDB_E_SQLITE. */
 static int reader_fail(struct refdb *db, const char *what)
 {
-	set_msg(db->errmsg, sizeof(db->errmsg), "%s: %s", what,
+	refdb_set_msg(db->errmsg, sizeof(db->errmsg), "%s: %s", what,
 		sqlite3_errmsg(db->db));
 	return REFDB_E_SQLITE;
 }
@@ -287,24 +287,24 @@ static int validate_db(sqlite3 *db, const char *path, char *msg,
 	if (rc == SQLITE_OK)
 		rc = query_int(db, "PRAGMA user_version", &version);
 	if (rc != SQLITE_OK) {
-		set_msg(msg, msglen, "%s: not a reference database (%s)",
+		refdb_set_msg(msg, msglen, "%s: not a reference database (%s)",
 			path, sqlite3_errmsg(db));
 		return rc == SQLITE_NOMEM ? REFDB_E_NOMEM : REFDB_E_SCHEMA;
 	}
 	if (app_id != REFDB_APPLICATION_ID) {
-		set_msg(msg, msglen,
+		refdb_set_msg(msg, msglen,
 			"%s: not a reference database (application id %lld)",
 			path, (long long)app_id);
 		return REFDB_E_SCHEMA;
 	}
 	if (version > REFDB_SCHEMA_VERSION) {
-		set_msg(msg, msglen,
+		refdb_set_msg(msg, msglen,
 			"%s: schema version %lld is newer than this program supports (%d); upgrade audisp-ima",
 			path, (long long)version, REFDB_SCHEMA_VERSION);
 		return REFDB_E_SCHEMA;
 	}
 	if (version < 1) {
-		set_msg(msg, msglen,
+		refdb_set_msg(msg, msglen,
 			"%s: not a reference database (schema version %lld)",
 			path, (long long)version);
 		return REFDB_E_SCHEMA;
@@ -314,7 +314,7 @@ static int validate_db(sqlite3 *db, const char *path, char *msg,
 		       " AND name IN ('meta', 'sources', 'entries', 'deny',"
 		       " 'excludes')", &tables);
 	if (rc != SQLITE_OK || tables != 5) {
-		set_msg(msg, msglen,
+		refdb_set_msg(msg, msglen,
 			"%s: not a reference database (%s)", path,
 			rc != SQLITE_OK ? sqlite3_errmsg(db) :
 			"reference tables missing");
@@ -324,7 +324,7 @@ static int validate_db(sqlite3 *db, const char *path, char *msg,
 	rc = query_int(db, "SELECT count(*) FROM (SELECT 1 FROM entries"
 		       " LIMIT 1) UNION ALL SELECT count(*) FROM meta", &any);
 	if (rc != SQLITE_OK) {
-		set_msg(msg, msglen, "%s: not a reference database (%s)", path,
+		refdb_set_msg(msg, msglen, "%s: not a reference database (%s)", path,
 			sqlite3_errmsg(db));
 		return REFDB_E_SCHEMA;
 	}
@@ -616,13 +616,13 @@ static int open_reader(const struct stat *st, const char *uri,
 
 	if (!S_ISREG(st->st_mode)) {
 		r = REFDB_E_IO;
-		set_msg(errbuf, errlen, "%s: not a regular file", shown);
+		refdb_set_msg(errbuf, errlen, "%s: not a regular file", shown);
 		goto out;
 	}
 	db = calloc(1, sizeof(*db));
 	if (db == NULL) {
 		r = REFDB_E_NOMEM;
-		set_msg(errbuf, errlen, "%s: out of memory", shown);
+		refdb_set_msg(errbuf, errlen, "%s: out of memory", shown);
 		goto out;
 	}
 	db->mutable_file = (flags & REFDB_OPEN_MUTABLE) != 0;
@@ -633,7 +633,7 @@ static int open_reader(const struct stat *st, const char *uri,
 		int e = db->db != NULL ? sqlite3_system_errno(db->db) : 0;
 
 		r = e == ENOENT ? REFDB_E_NOTFOUND : REFDB_E_IO;
-		set_msg(errbuf, errlen, "%s: %s", shown,
+		refdb_set_msg(errbuf, errlen, "%s: %s", shown,
 			db->db != NULL ? sqlite3_errmsg(db->db) :
 			"out of memory");
 		goto out;
@@ -641,7 +641,7 @@ static int open_reader(const struct stat *st, const char *uri,
 	sqlite3_extended_result_codes(db->db, 1);
 	if (harden_connection(db->db, 1) != SQLITE_OK) {
 		r = REFDB_E_SQLITE;
-		set_msg(errbuf, errlen, "%s: %s", shown,
+		refdb_set_msg(errbuf, errlen, "%s: %s", shown,
 			sqlite3_errmsg(db->db));
 		goto out;
 	}
@@ -661,7 +661,7 @@ static int open_reader(const struct stat *st, const char *uri,
 	if (sqlite3_exec(db->db, "PRAGMA cache_size = -16384;", NULL, NULL,
 			 NULL) != SQLITE_OK) {
 		r = REFDB_E_SQLITE;
-		set_msg(errbuf, errlen, "%s: %s", shown,
+		refdb_set_msg(errbuf, errlen, "%s: %s", shown,
 			sqlite3_errmsg(db->db));
 		goto out;
 	}
@@ -671,7 +671,7 @@ static int open_reader(const struct stat *st, const char *uri,
 					&db->stmt[i], NULL);
 		if (rc != SQLITE_OK) {
 			r = REFDB_E_SCHEMA;
-			set_msg(errbuf, errlen,
+			refdb_set_msg(errbuf, errlen,
 				"%s: not a reference database (%s)", shown,
 				sqlite3_errmsg(db->db));
 			goto out;
@@ -679,7 +679,7 @@ static int open_reader(const struct stat *st, const char *uri,
 	}
 	if (db->mutable_file && refdb_changed(db) < 0) {
 		r = REFDB_E_SQLITE;
-		set_msg(errbuf, errlen, "%s: %s", shown, db->errmsg);
+		refdb_set_msg(errbuf, errlen, "%s: %s", shown, db->errmsg);
 		goto out;
 	}
 	*out = db;
@@ -707,12 +707,12 @@ int refdb_open_readonly_flags(const char *path, unsigned flags,
 		*out = NULL;
 	if (path == NULL || *path == '\0' || out == NULL ||
 	    (flags & ~(unsigned)REFDB_OPEN_MUTABLE) != 0) {
-		set_msg(errbuf, errlen, "no database path");
+		refdb_set_msg(errbuf, errlen, "no database path");
 		return r;
 	}
 	if (stat(path, &st) != 0) {
 		r = errno == ENOENT ? REFDB_E_NOTFOUND : REFDB_E_IO;
-		set_msg(errbuf, errlen, "%s: %s", path,
+		refdb_set_msg(errbuf, errlen, "%s: %s", path,
 			r == REFDB_E_NOTFOUND ? "no such database" :
 			strerror(errno));
 		return r;
@@ -720,7 +720,7 @@ int refdb_open_readonly_flags(const char *path, unsigned flags,
 	uri = file_uri(path, flags & REFDB_OPEN_MUTABLE ? "" :
 		       "?immutable=1");
 	if (uri == NULL) {
-		set_msg(errbuf, errlen, "%s: out of memory", path);
+		refdb_set_msg(errbuf, errlen, "%s: out of memory", path);
 		return REFDB_E_NOMEM;
 	}
 	r = open_reader(&st, uri, NULL, path, flags, out, errbuf, errlen);
@@ -738,16 +738,16 @@ int refdb_open_readonly_fd(int fd, const char *display_path,
 	if (out != NULL)
 		*out = NULL;
 	if (fd < 0 || out == NULL) {
-		set_msg(errbuf, errlen, "%s: no file descriptor", shown);
+		refdb_set_msg(errbuf, errlen, "%s: no file descriptor", shown);
 		return REFDB_E_INVAL;
 	}
 	if (fstat(fd, &st) != 0) {
-		set_msg(errbuf, errlen, "%s: %s", shown, strerror(errno));
+		refdb_set_msg(errbuf, errlen, "%s: %s", shown, strerror(errno));
 		return REFDB_E_IO;
 	}
 	pthread_once(&fd_vfs_once, fd_vfs_init);
 	if (fd_vfs_rc != SQLITE_OK) {
-		set_msg(errbuf, errlen, "%s: cannot register the SQLite VFS",
+		refdb_set_msg(errbuf, errlen, "%s: cannot register the SQLite VFS",
 			shown);
 		return REFDB_E_SQLITE;
 	}
@@ -1231,7 +1231,7 @@ static int foreach_entry_sql(sqlite3 *db, const char *kind,
 	if (rc == SQLITE_DONE)
 		goto out;
 fail:
-	set_msg(msg, msglen, "reading entries: %s", sqlite3_errmsg(db));
+	refdb_set_msg(msg, msglen, "reading entries: %s", sqlite3_errmsg(db));
 	r = REFDB_E_SQLITE;
 out:
 	free(copy);
@@ -1249,37 +1249,83 @@ int refdb_foreach_entry(struct refdb *db,
 				 sizeof(db->errmsg));
 }
 
+/*
+ * foreach_row - run sql and hand each row to row(st, ctx) until it returns
+ * non-zero (that value is returned); what names the read in messages.
+ */
+static int foreach_row(struct refdb *db, const char *sql, const char *what,
+		       int (*row)(sqlite3_stmt *st, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0, rc;
+
+	rc = sqlite3_prepare_v2(db->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		r = reader_fail(db, what);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = row(st, ctx);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = reader_fail(db, what);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* text_or - a text column, or dflt for NULL. */
+static const char *text_or(sqlite3_stmt *st, int col, const char *dflt)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : dflt;
+}
+
+struct named_count_ctx {
+	int (*fn)(const char *name, int64_t n, void *arg);
+	void *arg;
+};
+
+/* A row of (text, integer): packages and their counts, excludes and sources. */
+static int named_count_row(sqlite3_stmt *st, void *ctx)
+{
+	struct named_count_ctx *c = ctx;
+	const char *name = text_or(st, 0, NULL);
+
+	if (name == NULL)
+		return 0;
+	return c->fn(name, sqlite3_column_int64(st, 1), c->arg);
+}
+
 int refdb_foreach_package(struct refdb *db,
 			  int (*fn)(const char *package, int64_t entries,
 				    void *arg),
 			  void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r = 0, rc;
+	struct named_count_ctx c = { fn, arg };
 
 	if (db == NULL || fn == NULL)
 		return REFDB_E_INVAL;
-	rc = sqlite3_prepare_v2(db->db, "SELECT package, count(*) FROM entries"
-				" WHERE package IS NOT NULL GROUP BY package"
-				" ORDER BY package", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		r = reader_fail(db, "reading packages");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(st, 0);
+	return foreach_row(db, "SELECT package, count(*) FROM entries"
+			   " WHERE package IS NOT NULL GROUP BY package"
+			   " ORDER BY package", "reading packages",
+			   named_count_row, &c);
+}
 
-		if (name == NULL)
-			continue;
-		r = fn((const char *)name, sqlite3_column_int64(st, 1), arg);
-		if (r != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		r = reader_fail(db, "reading packages");
-out:
-	sqlite3_finalize(st);
-	return r;
+struct source_id_ctx {
+	int (*fn)(int64_t id, const char *kind, const char *name, void *arg);
+	void *arg;
+};
+
+static int source_id_row(sqlite3_stmt *st, void *ctx)
+{
+	struct source_id_ctx *c = ctx;
+
+	return c->fn(sqlite3_column_int64(st, 0), text_or(st, 1, ""),
+		     text_or(st, 2, ""), c->arg);
 }
 
 int refdb_foreach_source_id(struct refdb *db,
@@ -1287,32 +1333,33 @@ int refdb_foreach_source_id(struct refdb *db,
 				      const char *name, void *arg),
 			    void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r = 0, rc;
+	struct source_id_ctx c = { fn, arg };
 
 	if (db == NULL || fn == NULL)
 		return REFDB_E_INVAL;
-	rc = sqlite3_prepare_v2(db->db, "SELECT id, kind, name FROM sources"
-				" ORDER BY id", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		r = reader_fail(db, "reading sources");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *kind = sqlite3_column_text(st, 1);
-		const unsigned char *name = sqlite3_column_text(st, 2);
+	return foreach_row(db, "SELECT id, kind, name FROM sources ORDER BY id",
+			   "reading sources", source_id_row, &c);
+}
 
-		r = fn(sqlite3_column_int64(st, 0),
-		       kind ? (const char *)kind : "",
-		       name ? (const char *)name : "", arg);
-		if (r != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		r = reader_fail(db, "reading sources");
-out:
-	sqlite3_finalize(st);
-	return r;
+struct deny_ctx {
+	int (*fn)(const char *algo, const unsigned char *digest, size_t dlen,
+		  int64_t source, void *arg);
+	void *arg;
+};
+
+/* A deny-list row; one of the wrong size is damage and vouches for nothing. */
+static int deny_row(sqlite3_stmt *st, void *ctx)
+{
+	struct deny_ctx *c = ctx;
+	const char *al = text_or(st, 0, NULL);
+	const unsigned char *d = sqlite3_column_blob(st, 1);
+	size_t n = (size_t)sqlite3_column_bytes(st, 1);
+	const struct hashalgo *a;
+
+	a = al != NULL ? hashalgo_by_name(al, strlen(al)) : NULL;
+	if (a == NULL || d == NULL || n != a->digest_len)
+		return 0;
+	return c->fn(a->name, d, n, sqlite3_column_int64(st, 2), c->arg);
 }
 
 int refdb_foreach_deny(struct refdb *db,
@@ -1320,37 +1367,13 @@ int refdb_foreach_deny(struct refdb *db,
 				 size_t dlen, int64_t source, void *arg),
 		       void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r = 0, rc;
+	struct deny_ctx c = { fn, arg };
 
 	if (db == NULL || fn == NULL)
 		return REFDB_E_INVAL;
-	rc = sqlite3_prepare_v2(db->db, "SELECT algo, digest,"
-				" coalesce(source, 0) FROM deny"
-				" ORDER BY algo, digest", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		r = reader_fail(db, "reading the deny list");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *al = sqlite3_column_text(st, 0);
-		const unsigned char *d = sqlite3_column_blob(st, 1);
-		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		const struct hashalgo *a;
-
-		a = al != NULL ? hashalgo_by_name((const char *)al,
-				 strlen((const char *)al)) : NULL;
-		if (a == NULL || d == NULL || n != a->digest_len)
-			continue;
-		r = fn(a->name, d, n, sqlite3_column_int64(st, 2), arg);
-		if (r != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		r = reader_fail(db, "reading the deny list");
-out:
-	sqlite3_finalize(st);
-	return r;
+	return foreach_row(db, "SELECT algo, digest, coalesce(source, 0)"
+			   " FROM deny ORDER BY algo, digest",
+			   "reading the deny list", deny_row, &c);
 }
 
 int refdb_foreach_exclude_source(struct refdb *db,
@@ -1358,32 +1381,13 @@ int refdb_foreach_exclude_source(struct refdb *db,
 					   void *arg),
 				 void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r = 0, rc;
+	struct named_count_ctx c = { fn, arg };
 
 	if (db == NULL || fn == NULL)
 		return REFDB_E_INVAL;
-	rc = sqlite3_prepare_v2(db->db, "SELECT pattern, coalesce(source, 0)"
-				" FROM excludes ORDER BY pattern", -1, &st,
-				NULL);
-	if (rc != SQLITE_OK) {
-		r = reader_fail(db, "reading excludes");
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *p = sqlite3_column_text(st, 0);
-
-		if (p == NULL)
-			continue;
-		r = fn((const char *)p, sqlite3_column_int64(st, 1), arg);
-		if (r != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		r = reader_fail(db, "reading excludes");
-out:
-	sqlite3_finalize(st);
-	return r;
+	return foreach_row(db, "SELECT pattern, coalesce(source, 0)"
+			   " FROM excludes ORDER BY pattern",
+			   "reading excludes", named_count_row, &c);
 }
 
 /* ------------------------------------------------------------ writing */
@@ -1391,7 +1395,7 @@ out:
 /* writer_fail - record a SQLite error on the writer. */
 static int writer_fail(struct refdb_writer *w, const char *what)
 {
-	set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", what,
+	refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", what,
 		sqlite3_errmsg(w->db));
 	return sqlite3_errcode(w->db) == SQLITE_NOMEM ? REFDB_E_NOMEM :
 	       REFDB_E_SQLITE;
@@ -1475,7 +1479,7 @@ static int copy_existing(struct refdb_writer *w, int *copied)
 	rc = sqlite3_backup_step(bk, -1);
 	sqlite3_backup_finish(bk);
 	if (rc != SQLITE_DONE) {
-		set_msg(w->errmsg, sizeof(w->errmsg),
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 			"%s: copying the database: %s", w->path,
 			sqlite3_errstr(rc));
 		r = REFDB_E_SQLITE;
@@ -1515,7 +1519,7 @@ static int take_lock(struct refdb_writer *w, int wait)
 	w->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 			  O_NOCTTY, 0644);
 	if (w->lock_fd < 0) {
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", lock,
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", lock,
 			strerror(errno));
 		goto out;
 	}
@@ -1524,7 +1528,7 @@ static int take_lock(struct refdb_writer *w, int wait)
 			continue;
 		if (errno == EWOULDBLOCK)
 			r = REFDB_E_BUSY;
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->path,
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->path,
 			errno == EWOULDBLOCK ?
 			"another ima-refdb is writing this database" :
 			strerror(errno));
@@ -1670,7 +1674,7 @@ int refdb_writer_begin_flags(const char *path, unsigned flags,
 	if (out != NULL)
 		*out = NULL;
 	if (path == NULL || *path == '\0' || out == NULL) {
-		set_msg(errbuf, errlen, "no database path");
+		refdb_set_msg(errbuf, errlen, "no database path");
 		return REFDB_E_INVAL;
 	}
 	w = calloc(1, sizeof(*w));
@@ -1687,7 +1691,7 @@ int refdb_writer_begin_flags(const char *path, unsigned flags,
 		w->inplace = 1;
 		if (fresh) {
 			r = REFDB_E_INVAL;
-			set_msg(w->errmsg, sizeof(w->errmsg),
+			refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 				"a fresh database is not written in place");
 			goto fail;
 		}
@@ -1704,7 +1708,7 @@ int refdb_writer_begin_flags(const char *path, unsigned flags,
 	w->tmp_fd = mkstemp(w->tmp);
 	if (w->tmp_fd < 0) {
 		r = REFDB_E_IO;
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->tmp,
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->tmp,
 			strerror(errno));
 		free(w->tmp);
 		w->tmp = NULL;
@@ -1712,7 +1716,7 @@ int refdb_writer_begin_flags(const char *path, unsigned flags,
 	}
 	if (fchmod(w->tmp_fd, 0644) != 0) {
 		r = REFDB_E_IO;
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->tmp,
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->tmp,
 			strerror(errno));
 		goto fail;
 	}
@@ -1751,10 +1755,10 @@ int refdb_writer_begin_flags(const char *path, unsigned flags,
 	return 0;
 fail:
 	if (w != NULL && errbuf != NULL)
-		set_msg(errbuf, errlen, "%s",
+		refdb_set_msg(errbuf, errlen, "%s",
 			w->errmsg[0] ? w->errmsg : refdb_strerror(r));
 	else
-		set_msg(errbuf, errlen, "%s", refdb_strerror(r));
+		refdb_set_msg(errbuf, errlen, "%s", refdb_strerror(r));
 	writer_free(w, 1);
 	return r;
 }
@@ -1787,7 +1791,7 @@ int64_t refdb_writer_source(struct refdb_writer *w, const char *kind,
 	if (w == NULL || kind == NULL || name == NULL || !printable(kind) ||
 	    *name == '\0' || strlen(name) > REFDB_MAX_PATH) {
 		if (w != NULL)
-			set_msg(w->errmsg, sizeof(w->errmsg),
+			refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 				"bad source name");
 		return REFDB_E_INVAL;
 	}
@@ -1884,7 +1888,7 @@ int refdb_writer_set_package(struct refdb_writer *w, const char *package)
 		return REFDB_E_INVAL;
 	if (package != NULL) {
 		if (!printable(package) || strlen(package) > 256) {
-			set_msg(w->errmsg, sizeof(w->errmsg),
+			refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 				"bad package name");
 			return REFDB_E_INVAL;
 		}
@@ -1989,7 +1993,7 @@ int refdb_writer_exclude(struct refdb_writer *w, const char *pattern,
 
 	if (w == NULL || pattern == NULL || *pattern == '\0') {
 		if (w != NULL)
-			set_msg(w->errmsg, sizeof(w->errmsg),
+			refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 				"empty exclude pattern");
 		return REFDB_E_INVAL;
 	}
@@ -2000,7 +2004,7 @@ int refdb_writer_exclude(struct refdb_writer *w, const char *pattern,
 
 		if (pcre2_get_error_message(err, why, sizeof(why)) < 0)
 			snprintf((char *)why, sizeof(why), "error %d", err);
-		set_msg(w->errmsg, sizeof(w->errmsg),
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 			"bad exclude pattern '%.200s' at offset %zu: %s",
 			pattern, (size_t)off, (const char *)why);
 		return REFDB_E_REGEX;
@@ -2052,7 +2056,7 @@ int refdb_writer_commit_msg(struct refdb_writer *w, char *errbuf,
 	int r = REFDB_E_INVAL, rc, i;
 
 	if (w == NULL) {
-		set_msg(errbuf, errlen, "no writer");
+		refdb_set_msg(errbuf, errlen, "no writer");
 		return REFDB_E_INVAL;
 	}
 	iso_now(now, sizeof(now));
@@ -2073,7 +2077,7 @@ int refdb_writer_commit_msg(struct refdb_writer *w, char *errbuf,
 	w->db = NULL;
 	if (rc != SQLITE_OK) {
 		r = REFDB_E_SQLITE;
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: closing: %s",
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: closing: %s",
 			w->inplace ? w->path : w->tmp, sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -2083,13 +2087,13 @@ int refdb_writer_commit_msg(struct refdb_writer *w, char *errbuf,
 	}
 	if (fsync(w->tmp_fd) != 0) {
 		r = REFDB_E_IO;
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: fsync: %s", w->tmp,
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: fsync: %s", w->tmp,
 			strerror(errno));
 		goto fail;
 	}
 	if (rename(w->tmp, w->path) != 0) {
 		r = REFDB_E_IO;
-		set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->path,
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg), "%s: %s", w->path,
 			strerror(errno));
 		goto fail;
 	}
@@ -2098,7 +2102,7 @@ int refdb_writer_commit_msg(struct refdb_writer *w, char *errbuf,
 	if (fsync_dir(w->path) != 0) {
 		/* Published, but perhaps not yet durable: say so, fail. */
 		r = REFDB_E_IO;
-		set_msg(w->errmsg, sizeof(w->errmsg),
+		refdb_set_msg(w->errmsg, sizeof(w->errmsg),
 			"%s: fsync of the directory: %s", w->path,
 			strerror(errno));
 		goto fail;
@@ -2106,7 +2110,7 @@ int refdb_writer_commit_msg(struct refdb_writer *w, char *errbuf,
 	writer_free(w, 0);
 	return 0;
 fail:
-	set_msg(errbuf, errlen, "%s", w->errmsg);
+	refdb_set_msg(errbuf, errlen, "%s", w->errmsg);
 	writer_free(w, 1);
 	return r;
 }

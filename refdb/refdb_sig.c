@@ -19,22 +19,12 @@
 #include <openssl/x509.h>
 
 #include "refdb.h"
+#include "refdb_msg.h"
 #include "refdb_sig.h"
 
 /* Big enough that syscalls cost nothing next to sha256 itself. */
 #define HASH_BUF (1024 * 1024)
 
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 int refdb_sig_manifest_path(const char *db_path, char *out, size_t cap)
 {
@@ -60,12 +50,12 @@ int refdb_sig_hash_fd(int fd, char hex[65], uint64_t *size, char *errbuf,
 	buf = malloc(HASH_BUF);
 	ctx = EVP_MD_CTX_new();
 	if (buf == NULL || ctx == NULL) {
-		set_msg(errbuf, errlen, "out of memory");
+		refdb_set_msg(errbuf, errlen, "out of memory");
 		goto out;
 	}
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 		r = REFDB_E_INVAL;
-		set_msg(errbuf, errlen, "OpenSSL cannot compute sha256");
+		refdb_set_msg(errbuf, errlen, "OpenSSL cannot compute sha256");
 		goto out;
 	}
 	for (;;) {
@@ -75,7 +65,7 @@ int refdb_sig_hash_fd(int fd, char hex[65], uint64_t *size, char *errbuf,
 			continue;
 		if (n < 0) {
 			r = REFDB_E_IO;
-			set_msg(errbuf, errlen, "reading the database: %s",
+			refdb_set_msg(errbuf, errlen, "reading the database: %s",
 				strerror(errno));
 			goto out;
 		}
@@ -83,14 +73,14 @@ int refdb_sig_hash_fd(int fd, char hex[65], uint64_t *size, char *errbuf,
 			break;
 		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1) {
 			r = REFDB_E_INVAL;
-			set_msg(errbuf, errlen, "sha256 failed");
+			refdb_set_msg(errbuf, errlen, "sha256 failed");
 			goto out;
 		}
 		off += (uint64_t)n;
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
 		r = REFDB_E_INVAL;
-		set_msg(errbuf, errlen, "sha256 failed");
+		refdb_set_msg(errbuf, errlen, "sha256 failed");
 		goto out;
 	}
 	for (i = 0; i < mdlen; i++)
@@ -166,13 +156,13 @@ static int parse_manifest(const char *buf, size_t len, struct parsed *p,
 
 	memset(p, 0, sizeof(*p));
 	if (memchr(buf, '\0', len) != NULL) {
-		set_msg(msg, msglen, "NUL byte in the manifest");
+		refdb_set_msg(msg, msglen, "NUL byte in the manifest");
 		return REFDB_E_SIG;
 	}
 	snprintf(first, sizeof(first), "%s %d\n", REFDB_SIG_MAGIC,
 		 REFDB_SIG_VERSION);
 	if (len < strlen(first) || memcmp(buf, first, strlen(first)) != 0) {
-		set_msg(msg, msglen,
+		refdb_set_msg(msg, msglen,
 			"line 1: not a version %d audisp-ima manifest",
 			REFDB_SIG_VERSION);
 		return REFDB_E_SIG;
@@ -186,14 +176,14 @@ static int parse_manifest(const char *buf, size_t len, struct parsed *p,
 		size_t vlen;
 
 		if (nl == NULL) {
-			set_msg(msg, msglen, "line %zu: missing or unterminated '%s'",
+			refdb_set_msg(msg, msglen, "line %zu: missing or unterminated '%s'",
 				line + 2, name);
 			return REFDB_E_SIG;
 		}
 		if ((size_t)(nl - (buf + pos)) < nlen + 2 ||
 		    memcmp(buf + pos, name, nlen) != 0 ||
 		    buf[pos + nlen] != ' ') {
-			set_msg(msg, msglen, "line %zu: expected '%s VALUE'",
+			refdb_set_msg(msg, msglen, "line %zu: expected '%s VALUE'",
 				line + 2, name);
 			return REFDB_E_SIG;
 		}
@@ -261,11 +251,11 @@ static int parse_manifest(const char *buf, size_t len, struct parsed *p,
 		pos = (size_t)(nl - buf) + 1;
 		continue;
 bad:
-		set_msg(msg, msglen, "line %zu: bad %s value", line + 2, name);
+		refdb_set_msg(msg, msglen, "line %zu: bad %s value", line + 2, name);
 		return REFDB_E_SIG;
 	}
 	if (pos != len) {
-		set_msg(msg, msglen, "line %zu: text after the signature",
+		refdb_set_msg(msg, msglen, "line %zu: text after the signature",
 			nf + 2);
 		return REFDB_E_SIG;
 	}
@@ -282,7 +272,7 @@ static int read_small(const char *path, char *buf, size_t *len, char *msg,
 
 	if (fd < 0) {
 		r = errno == ENOENT ? REFDB_E_NOTFOUND : REFDB_E_IO;
-		set_msg(msg, msglen, "%s: %s", path,
+		refdb_set_msg(msg, msglen, "%s: %s", path,
 			r == REFDB_E_NOTFOUND ? "no signature manifest" :
 			strerror(errno));
 		return r;
@@ -293,7 +283,7 @@ static int read_small(const char *path, char *buf, size_t *len, char *msg,
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			set_msg(msg, msglen, "%s: %s", path, strerror(errno));
+			refdb_set_msg(msg, msglen, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (k == 0)
@@ -301,7 +291,7 @@ static int read_small(const char *path, char *buf, size_t *len, char *msg,
 		n += (size_t)k;
 		if (n > REFDB_SIG_MAX_MANIFEST) {
 			r = REFDB_E_SIG;
-			set_msg(msg, msglen, "%s: longer than %d bytes", path,
+			refdb_set_msg(msg, msglen, "%s: longer than %d bytes", path,
 				REFDB_SIG_MAX_MANIFEST);
 			goto out;
 		}
@@ -330,7 +320,7 @@ int refdb_sig_read_manifest(const char *sig_path, struct refdb_sig_info *out,
 	if ((r = read_small(sig_path, buf, &len, errbuf, errlen)) != 0)
 		goto out;
 	if ((r = parse_manifest(buf, len, p, why, sizeof(why))) != 0) {
-		set_msg(errbuf, errlen, "%s: %s", sig_path, why);
+		refdb_set_msg(errbuf, errlen, "%s: %s", sig_path, why);
 		goto out;
 	}
 	*out = p->info;
@@ -386,19 +376,19 @@ static EVP_PKEY *load_key(const char *path, int priv, char *msg,
 	FILE *f = fopen(path, "re");
 
 	if (f == NULL) {
-		set_msg(msg, msglen, "%s: %s", path, strerror(errno));
+		refdb_set_msg(msg, msglen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	key = priv ? PEM_read_PrivateKey(f, NULL, NULL, NULL) :
 		     PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (key == NULL) {
-		set_msg(msg, msglen, "%s: not a PEM %s key", path,
+		refdb_set_msg(msg, msglen, "%s: not a PEM %s key", path,
 			priv ? "private" : "public");
 		return NULL;
 	}
 	if (sig_algo_of(key) == NULL) {
-		set_msg(msg, msglen,
+		refdb_set_msg(msg, msglen,
 			"%s: unsupported key type (Ed25519, RSA >= 2048 bits or ECDSA)",
 			path);
 		EVP_PKEY_free(key);
@@ -429,7 +419,7 @@ int refdb_sig_verify_fd(int db_fd, const char *sig_path,
 	int r = REFDB_E_NOMEM;
 
 	if (db_fd < 0 || sig_path == NULL || pubkey_path == NULL) {
-		set_msg(errbuf, errlen, "bad arguments");
+		refdb_set_msg(errbuf, errlen, "bad arguments");
 		return REFDB_E_INVAL;
 	}
 	buf = malloc(REFDB_SIG_MAX_MANIFEST + 1);
@@ -439,7 +429,7 @@ int refdb_sig_verify_fd(int db_fd, const char *sig_path,
 	if ((r = read_small(sig_path, buf, &len, errbuf, errlen)) != 0)
 		goto out;
 	if ((r = parse_manifest(buf, len, p, why, sizeof(why))) != 0) {
-		set_msg(errbuf, errlen, "%s: %s", sig_path, why);
+		refdb_set_msg(errbuf, errlen, "%s: %s", sig_path, why);
 		goto out;
 	}
 	key = load_key(pubkey_path, 0, errbuf, errlen);
@@ -450,12 +440,12 @@ int refdb_sig_verify_fd(int db_fd, const char *sig_path,
 	r = REFDB_E_SIG;
 	if (key_id_of(key, kid) != 0 ||
 	    strcmp(kid, p->info.key_id) != 0) {
-		set_msg(errbuf, errlen, "%s: signed by key %.16s, not by %s (%.16s)",
+		refdb_set_msg(errbuf, errlen, "%s: signed by key %.16s, not by %s (%.16s)",
 			sig_path, p->info.key_id, pubkey_path, kid);
 		goto out;
 	}
 	if (strcmp(sig_algo_of(key), p->info.sig_algo) != 0) {
-		set_msg(errbuf, errlen, "%s: sig-algo %s does not fit the key",
+		refdb_set_msg(errbuf, errlen, "%s: sig-algo %s does not fit the key",
 			sig_path, p->info.sig_algo);
 		goto out;
 	}
@@ -467,18 +457,18 @@ int refdb_sig_verify_fd(int db_fd, const char *sig_path,
 	if (EVP_DigestVerifyInit(ctx, NULL, md_for(key), NULL, key) != 1 ||
 	    EVP_DigestVerify(ctx, p->sig, p->sig_len,
 			     (const unsigned char *)buf, p->signed_len) != 1) {
-		set_msg(errbuf, errlen, "%s: the signature does not verify",
+		refdb_set_msg(errbuf, errlen, "%s: the signature does not verify",
 			sig_path);
 		goto out;
 	}
 	r = refdb_sig_hash_fd(db_fd, hex, &size, why, sizeof(why));
 	if (r != 0) {
-		set_msg(errbuf, errlen, "%s", why);
+		refdb_set_msg(errbuf, errlen, "%s", why);
 		goto out;
 	}
 	if (size != p->info.size || strcmp(hex, p->info.sha256_hex) != 0) {
 		r = REFDB_E_SIG;
-		set_msg(errbuf, errlen,
+		refdb_set_msg(errbuf, errlen,
 			"the database (%" PRIu64 " bytes, sha256 %.16s...) is not the one %s signed (%" PRIu64 " bytes, sha256 %.16s...)",
 			size, hex, sig_path, p->info.size, p->info.sha256_hex);
 		goto out;
@@ -502,13 +492,13 @@ int refdb_sig_verify_path(const char *db_path, const char *pubkey_path,
 	int fd, r;
 
 	if (refdb_sig_manifest_path(db_path, sig, sizeof(sig)) != 0) {
-		set_msg(errbuf, errlen, "bad database path");
+		refdb_set_msg(errbuf, errlen, "bad database path");
 		return REFDB_E_INVAL;
 	}
 	fd = open(db_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
 		r = errno == ENOENT ? REFDB_E_NOTFOUND : REFDB_E_IO;
-		set_msg(errbuf, errlen, "%s: %s", db_path, strerror(errno));
+		refdb_set_msg(errbuf, errlen, "%s: %s", db_path, strerror(errno));
 		return r;
 	}
 	r = refdb_sig_verify_fd(fd, sig, pubkey_path, out, errbuf, errlen);
@@ -531,7 +521,7 @@ static int write_atomically(const char *path, const char *buf, size_t len,
 	snprintf(tmp, tlen, "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		set_msg(msg, msglen, "%s: %s", tmp, strerror(errno));
+		refdb_set_msg(msg, msglen, "%s: %s", tmp, strerror(errno));
 		free(tmp);
 		return REFDB_E_IO;
 	}
@@ -574,7 +564,7 @@ static int write_atomically(const char *path, const char *buf, size_t len,
 	}
 	return 0;
 fail:
-	set_msg(msg, msglen, "%s: %s", path, strerror(errno));
+	refdb_set_msg(msg, msglen, "%s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
@@ -598,7 +588,7 @@ int refdb_sign(const char *db_path, const char *key_path, uint64_t release,
 	memset(&info, 0, sizeof(info));
 	if (db_path == NULL || key_path == NULL ||
 	    refdb_sig_manifest_path(db_path, sigpath, sizeof(sigpath)) != 0) {
-		set_msg(errbuf, errlen, "bad arguments");
+		refdb_set_msg(errbuf, errlen, "bad arguments");
 		return REFDB_E_INVAL;
 	}
 	key = load_key(key_path, 1, errbuf, errlen);
@@ -608,7 +598,7 @@ int refdb_sign(const char *db_path, const char *key_path, uint64_t release,
 	if (release == 0) {
 		release = have_prev ? prev.release + 1 : 1;
 	} else if (have_prev && release <= prev.release) {
-		set_msg(errbuf, errlen,
+		refdb_set_msg(errbuf, errlen,
 			"release %" PRIu64 " is not larger than the signed release %" PRIu64 " (releases only grow)",
 			release, prev.release);
 		goto out;
@@ -617,13 +607,13 @@ int refdb_sign(const char *db_path, const char *key_path, uint64_t release,
 	fd = open(db_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0) {
 		r = errno == ENOENT ? REFDB_E_NOTFOUND : REFDB_E_IO;
-		set_msg(errbuf, errlen, "%s: %s", db_path, strerror(errno));
+		refdb_set_msg(errbuf, errlen, "%s: %s", db_path, strerror(errno));
 		goto out;
 	}
 	r = refdb_sig_hash_fd(fd, info.sha256_hex, &info.size, why,
 			      sizeof(why));
 	if (r != 0) {
-		set_msg(errbuf, errlen, "%s: %s", db_path, why);
+		refdb_set_msg(errbuf, errlen, "%s: %s", db_path, why);
 		goto out;
 	}
 	r = REFDB_E_INVAL;
@@ -631,7 +621,7 @@ int refdb_sign(const char *db_path, const char *key_path, uint64_t release,
 	    strftime(info.created, sizeof(info.created),
 		     "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
 	    key_id_of(key, info.key_id) != 0) {
-		set_msg(errbuf, errlen, "cannot describe the key");
+		refdb_set_msg(errbuf, errlen, "cannot describe the key");
 		goto out;
 	}
 	snprintf(info.sig_algo, sizeof(info.sig_algo), "%s", sig_algo_of(key));
@@ -651,7 +641,7 @@ int refdb_sign(const char *db_path, const char *key_path, uint64_t release,
 	    EVP_DigestSign(ctx, NULL, &siglen, (unsigned char *)text, n) != 1 ||
 	    siglen > 1024 || (sig = malloc(siglen)) == NULL ||
 	    EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)text, n) != 1) {
-		set_msg(errbuf, errlen, "%s: signing failed", key_path);
+		refdb_set_msg(errbuf, errlen, "%s: signing failed", key_path);
 		goto out;
 	}
 	b64 = malloc(4 * ((siglen + 2) / 3) + 1);
@@ -663,7 +653,7 @@ int refdb_sign(const char *db_path, const char *key_path, uint64_t release,
 	n += (size_t)snprintf(text + n, REFDB_SIG_MAX_MANIFEST - n,
 			      "signature %s\n", b64);
 	if (n >= REFDB_SIG_MAX_MANIFEST) {
-		set_msg(errbuf, errlen, "manifest too long");
+		refdb_set_msg(errbuf, errlen, "manifest too long");
 		goto out;
 	}
 	r = write_atomically(sigpath, text, n, errbuf, errlen);

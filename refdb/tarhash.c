@@ -11,22 +11,12 @@
 #include <openssl/evp.h>
 
 #include "tarhash.h"
+#include "refdb_msg.h"
 
 #define BLOCK 512
 /* No file name in a package is longer. */
 #define MAX_NAME 4096
 
-__attribute__((format(printf, 3, 4)))
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 /* octal - a tar numeric field (octal, or base-256 with the high bit). */
 static int octal(const unsigned char *p, size_t n, uint64_t *out)
@@ -118,7 +108,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 	int r = -1, zeros = 0;
 
 	if (n_algos == 0 || n_algos > SCAN_MAX_ALGOS) {
-		set_msg(err, errlen, "bad algorithm list");
+		refdb_set_msg(err, errlen, "bad algorithm list");
 		return -1;
 	}
 	buf = malloc(1 << 16);
@@ -130,7 +120,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 		}
 	}
 	if (buf == NULL) {
-		set_msg(err, errlen, "out of memory");
+		refdb_set_msg(err, errlen, "out of memory");
 		goto out;
 	}
 	for (;;) {
@@ -139,7 +129,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 		unsigned char type;
 
 		if (read_exact(f, h, BLOCK) != 0) {
-			set_msg(err, errlen, "truncated archive");
+			refdb_set_msg(err, errlen, "truncated archive");
 			goto out;
 		}
 		for (i = 0; i < BLOCK && h[i] == 0; i++)
@@ -154,7 +144,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 			sum += (i >= 148 && i < 156) ? ' ' : h[i];
 		if (octal(h + 148, 8, &want) != 0 || want != sum ||
 		    octal(h + 124, 12, &size) != 0) {
-			set_msg(err, errlen, "bad tar header");
+			refdb_set_msg(err, errlen, "bad tar header");
 			goto out;
 		}
 		type = h[156];
@@ -162,7 +152,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 			char *b = read_blob(f, size);
 
 			if (b == NULL) {
-				set_msg(err, errlen, "bad long name");
+				refdb_set_msg(err, errlen, "bad long name");
 				goto out;
 			}
 			free(longname);
@@ -210,7 +200,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 
 			for (; skip > 0; skip -= BLOCK)
 				if (read_exact(f, h, BLOCK) != 0) {
-					set_msg(err, errlen, "truncated archive");
+					refdb_set_msg(err, errlen, "truncated archive");
 					goto out;
 				}
 			continue;
@@ -218,7 +208,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 		for (i = 0; i < n_algos; i++)
 			if (EVP_DigestInit_ex(ctx[i], EVP_get_digestbyname(
 				algos[i]->evp_name), NULL) != 1) {
-				set_msg(err, errlen, "%s: not available",
+				refdb_set_msg(err, errlen, "%s: not available",
 					algos[i]->name);
 				goto out;
 			}
@@ -229,7 +219,7 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 			size_t use;
 
 			if (read_exact(f, buf, chunk) != 0) {
-				set_msg(err, errlen, "%s: truncated", full);
+				refdb_set_msg(err, errlen, "%s: truncated", full);
 				goto out;
 			}
 			use = done >= size ? 0 : (size - done < chunk ?
@@ -247,13 +237,13 @@ int tarhash_read(FILE *f, const struct hashalgo *const *algos, size_t n_algos,
 			struct seen *ns = realloc(seen, (n_seen + 1) * sizeof(*ns));
 
 			if (ns == NULL) {
-				set_msg(err, errlen, "out of memory");
+				refdb_set_msg(err, errlen, "out of memory");
 				goto out;
 			}
 			seen = ns;
 			seen[n_seen].name = strdup(full);
 			if (seen[n_seen].name == NULL) {
-				set_msg(err, errlen, "out of memory");
+				refdb_set_msg(err, errlen, "out of memory");
 				goto out;
 			}
 			memcpy(seen[n_seen].d, d, sizeof(d));
