@@ -659,6 +659,124 @@ static void json_where(const unsigned char *buf, size_t off, char *out,
 	snprintf(out, cap, "line %lu, column %lu", line, col);
 }
 
+/*
+ * A duplicate key in one JSON object: json-c keeps the last silently, so
+ * a policy that lists a path twice would lose one digest list unseen.
+ * The scan runs after json-c accepted the document, so it may assume
+ * valid JSON: it only tracks nesting and collects each object's keys.
+ */
+struct json_key {
+	size_t off, len;	/* the key's bytes, between its quotes */
+};
+
+struct json_frame {
+	int is_object;
+	int want_key;		/* the next string in this object is a key */
+	struct json_key *keys;
+	size_t n, cap;
+};
+
+static int json_key_cmp(const void *a, const void *b, void *arg)
+{
+	const unsigned char *buf = arg;
+	const struct json_key *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(buf + x->off, buf + y->off, n);
+
+	if (c != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * json_frame_dup - sort the frame's keys; the later of the first pair of
+ * equal keys, or NULL.
+ */
+static const struct json_key *json_frame_dup(struct json_frame *f,
+					     const unsigned char *buf)
+{
+	const struct json_key *dup = NULL;
+	size_t i;
+
+	qsort_r(f->keys, f->n, sizeof(*f->keys), json_key_cmp, (void *)buf);
+	for (i = 1; i < f->n; i++) {
+		const struct json_key *a = &f->keys[i - 1], *b = &f->keys[i];
+
+		if (a->len == b->len &&
+		    memcmp(buf + a->off, buf + b->off, a->len) == 0 &&
+		    (dup == NULL || b->off < dup->off))
+			dup = b;
+	}
+	return dup;
+}
+
+/*
+ * json_duplicate_key - the offset of the first duplicated key of any
+ * object in buf (valid JSON), with the key in *key, or (size_t)-1.
+ */
+static size_t json_duplicate_key(const unsigned char *buf, size_t len,
+				 struct json_key *key)
+{
+	struct json_frame stack[JSON_MAX_DEPTH + 1];
+	const struct json_key *dup;
+	size_t depth = 0, i, j, found = (size_t)-1;
+
+	for (i = 0; i < len && found == (size_t)-1; i++) {
+		struct json_frame *top = depth ? &stack[depth - 1] : NULL;
+
+		switch (buf[i]) {
+		case '"':
+			for (j = i + 1; j < len && buf[j] != '"'; j++)
+				if (buf[j] == '\\')
+					j++;
+			if (top && top->is_object && top->want_key) {
+				if (top->n == top->cap) {
+					size_t cap = top->cap ? 2 * top->cap : 16;
+					struct json_key *k = realloc(top->keys,
+						cap * sizeof(*k));
+
+					if (k == NULL)
+						goto out;	/* no check, no harm */
+					top->keys = k;
+					top->cap = cap;
+				}
+				top->keys[top->n++] = (struct json_key){ i + 1, j - i - 1 };
+				top->want_key = 0;
+			}
+			i = j;
+			break;
+		case '{':
+		case '[':
+			if (depth == JSON_MAX_DEPTH + 1)
+				goto out;
+			stack[depth++] = (struct json_frame){ buf[i] == '{', 1, NULL, 0, 0 };
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				goto out;
+			top = &stack[--depth];
+			if (top->is_object &&
+			    (dup = json_frame_dup(top, buf)) != NULL) {
+				*key = *dup;
+				found = dup->off - 1;
+			}
+			free(top->keys);
+			break;
+		case ',':
+			if (top && top->is_object)
+				top->want_key = 1;
+			break;
+		}
+	}
+out:
+	while (depth > 0)
+		free(stack[--depth].keys);
+	return found;
+}
+
 static int parse_keylime(const unsigned char *buf, size_t len,
 			 const struct hashalgo *def,
 			 const struct importfmt_sink *s,
@@ -710,6 +828,18 @@ static int parse_keylime(const unsigned char *buf, size_t len,
 	if (!json_object_is_type(root, json_type_object)) {
 		refdb_set_msg(err, errlen, "the policy is not a JSON object");
 		goto out;
+	}
+	{
+		struct json_key k;
+		size_t off = json_duplicate_key(buf, len, &k);
+
+		if (off != (size_t)-1) {
+			json_where(buf, off, where, sizeof(where));
+			refdb_set_msg(err, errlen, "%s: duplicate key \"%.*s\"",
+				      where, k.len > 200 ? 200 : (int)k.len,
+				      (const char *)buf + k.off);
+			goto out;
+		}
 	}
 	if (!json_object_object_get_ex(root, "digests", &digests) &&
 	    !json_object_object_get_ex(root, "hashes", &digests)) {

@@ -1,5 +1,5 @@
 #!/bin/sh
-# build-crash.sh -- a build killed with SIGKILL half way leaves the previous database byte-identical and usable
+# build-crash.sh -- a build or an update killed with SIGKILL half way leaves the previous database intact and usable
 . "$top_srcdir/tests/lib.sh"
 
 [ -x "$IMA_REFDB" ] || fail "$IMA_REFDB not built"
@@ -41,4 +41,23 @@ run_refdb --db "$DB" lookup "$T/big/faaaa" > /dev/null && fail "half a build is 
 # The lock died with the process: the next build goes through.
 run_refdb --db "$DB" build -q "$T/small" "$T/big/faaaa" || fail "build after the kill"
 run_refdb --db "$DB" lookup "$T/big/faaaa" > /dev/null || fail "build after the kill lost a file"
+
+# An update of the local layer (one SQLite transaction in place, under the
+# lock) killed half way: the layer keeps what it had, nothing of the update.
+LOCAL=$T/db/local.sqlite
+printf 'reference_db = %s\nlocal_db = %s\n' "$DB" "$LOCAL" > "$T/conf"
+run_refdb -c "$T/conf" update -q "$T/small/one" || fail "first local update"
+run_refdb -c "$T/conf" --db "$LOCAL" dump > "$T/local.before" || fail "dump local"
+$WRAP "$IMA_REFDB" -c "$T/conf" update -q -a sha512 -a sha384 -a sha1 -a sha256 \
+	-a sha3-512 "$T"/big/f* &
+pid=$!
+sleep 0.5
+kill -9 $pid 2>/dev/null || fail "update ended before it could be killed (too fast)"
+wait $pid
+rc=$?
+[ $rc -eq 137 ] || fail "update exit $rc, wanted 137 (SIGKILL)"
+run_refdb -c "$T/conf" --db "$LOCAL" dump > "$T/local.after" || fail "dump after the kill"
+expect_file_eq "$T/local.before" "$T/local.after"
+run_refdb -c "$T/conf" update -q "$T/big/faaab" || fail "update after the kill"
+run_refdb --db "$LOCAL" lookup "$T/big/faaab" > /dev/null || fail "update after the kill lost a file"
 exit 0
