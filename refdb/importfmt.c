@@ -700,6 +700,8 @@ static const struct json_key *json_frame_dup(struct json_frame *f,
 	const struct json_key *dup = NULL;
 	size_t i;
 
+	if (f->n < 2)
+		return NULL;	/* also: no qsort of a NULL array */
 	qsort_r(f->keys, f->n, sizeof(*f->keys), json_key_cmp, (void *)buf);
 	for (i = 1; i < f->n; i++) {
 		const struct json_key *a = &f->keys[i - 1], *b = &f->keys[i];
