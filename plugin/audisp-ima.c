@@ -197,15 +197,15 @@ static void open_local(const struct config *cfg, const struct config *msgcfg,
 static int load_dbset(const struct config *cfg, const struct config *msgcfg,
 		      uint64_t min_release, struct dbset *d)
 {
-	struct refdb_info info;
 	char err[256];
+	int64_t n;
 	size_t i;
 	int rc;
 
 	memset(d, 0, sizeof(*d));
 	rc = open_base(cfg, msgcfg, min_release, d);
-	if (rc == 0 && refdb_get_info(d->base, &info) == 0)
-		d->entries = info.digests;
+	if (rc == 0 && refdb_count_entries(d->base, &n) == 0)
+		d->entries = n;
 	open_local(cfg, msgcfg, d);
 	d->ex = exclude_set_new();
 	if (d->ex != NULL) {

@@ -1008,6 +1008,28 @@ out:
 	return rc;
 }
 
+int refdb_count_entries(struct refdb *db, int64_t *out)
+{
+	char buf[32], *end;
+	long long n;
+	int rc;
+
+	if (db == NULL || out == NULL)
+		return REFDB_E_INVAL;
+	rc = meta_get(db->db, "entries", buf, sizeof(buf));
+	if (rc == SQLITE_OK && buf[0] >= '0' && buf[0] <= '9') {
+		errno = 0;
+		n = strtoll(buf, &end, 10);
+		if (errno == 0 && *end == '\0') {
+			*out = n;
+			return 0;
+		}
+	}
+	if (query_int(db->db, "SELECT count(*) FROM entries", out) != SQLITE_OK)
+		return reader_fail(db, "counting entries");
+	return 0;
+}
+
 int refdb_get_info(struct refdb *db, struct refdb_info *out)
 {
 	int64_t v = 0;
@@ -2063,6 +2085,11 @@ int refdb_writer_commit_msg(struct refdb_writer *w, char *errbuf,
 	rc = meta_set(w->db, "updated", now);
 	if (rc == SQLITE_OK)
 		rc = meta_set(w->db, "generator", "ima-refdb " PACKAGE_VERSION);
+	/* so that a reader need not scan to say how many entries it holds */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(w->db, "INSERT OR REPLACE INTO meta (key, value)"
+				  " SELECT 'entries', count(*) FROM entries",
+				  NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {

@@ -156,8 +156,15 @@ struct refdb_info {
 	char generator[64];	/* "ima-refdb 0.1.0" */
 };
 
-/* refdb_get_info - summary counts and metadata. */
+/* refdb_get_info - summary counts and metadata (scans the database). */
 int refdb_get_info(struct refdb *db, struct refdb_info *out);
+
+/*
+ * refdb_count_entries - the number of (path, algorithm, digest) entries
+ * as the last writer recorded it at commit: O(1), for a reader that only
+ * wants to log it.  Files without that record are counted (a scan).
+ */
+int refdb_count_entries(struct refdb *db, int64_t *out);
 
 /*
  * refdb_foreach_source - call fn(kind, name, entries, arg) for every
