@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +87,7 @@ int filecheck_fd(int fd, const char *path, char *err, size_t errlen)
 
 int filecheck_path(const char *path, char *err, size_t errlen)
 {
+	char real[PATH_MAX];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	int rc;
 
@@ -93,7 +95,13 @@ int filecheck_path(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	rc = filecheck_fd(fd, path, err, errlen);
+	/* the directories to judge are those of the file's real path */
+	if (realpath(path, real) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	rc = filecheck_fd(fd, real, err, errlen);
 	close(fd);
 	return rc;
 }

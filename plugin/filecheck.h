@@ -21,7 +21,10 @@
  */
 int filecheck_fd(int fd, const char *path, char *err, size_t errlen);
 
-/* filecheck_path - filecheck_fd on path, opened read-only for the check. */
+/*
+ * filecheck_path - filecheck_fd on path (relative or through symbolic
+ * links: the directories judged are those of its real path).
+ */
 int filecheck_path(const char *path, char *err, size_t errlen);
 
 #endif

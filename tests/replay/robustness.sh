@@ -70,6 +70,11 @@ expect_grep "config_error severity=err file=$T/bad.conf line=3 reason=\"unknown 
 expect_alert hash_mismatch crit /mnt/bin/tampered.sh "$T/badconf.out"
 if grep -q '^unknown_file ' "$T/badconf.out"; then fail "unknown_file = off ignored"; fi
 
+# A relative config path (an admin testing by hand) is the same file.
+(cd "$T" && run_plugin --stdout -c replay.conf < "$CORPUS/vm-ima-enriched.log") |
+	grep -v '^db_reloaded ' > "$T/relative.out"
+expect_file_eq "$T/clean" "$T/relative.out"
+
 # 7. --check-config: 0 when clean, 1 with the reason when not.
 run_plugin --check-config -c "$T/replay.conf" > "$T/check.out" 2>&1 ||
 	{ cat "$T/check.out"; fail "--check-config failed on a good config"; }
