@@ -516,33 +516,6 @@ int config_level_for(const struct config *c, enum verdict_id id,
 	return c->level[id];
 }
 
-int config_peek_reference_db(const char *path, char *out, size_t cap)
-{
-	char buf[CONFIG_MAX_LINE + 2];
-	char *line, *eq, *val;
-	FILE *f = fopen(path, "re");
-	int found = 0;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(buf, sizeof(buf), f) != NULL) {
-		buf[strcspn(buf, "\n")] = '\0';
-		line = trim(buf);
-		if (line[0] == '#' || (eq = strchr(line, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		if (strcmp(trim(line), "reference_db") != 0)
-			continue;
-		val = trim(eq + 1);
-		if (val[0] == '/' && strlen(val) < cap) {
-			memcpy(out, val, strlen(val) + 1);
-			found = 1;	/* the last one wins, as in config_load */
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 int config_peek_key(const char *path, const char *key, char *out,
 		    size_t cap)
 {
@@ -567,9 +540,14 @@ int config_peek_key(const char *path, const char *key, char *out,
 		val = trim(eq + 1);
 		if (val[0] == '/' && strlen(val) < cap) {
 			memcpy(out, val, strlen(val) + 1);
-			found = 1;
+			found = 1;	/* the last one wins, as in config_load */
 		}
 	}
 	fclose(f);
 	return found;
+}
+
+int config_peek_reference_db(const char *path, char *out, size_t cap)
+{
+	return config_peek_key(path, "reference_db", out, cap);
 }
