@@ -101,7 +101,7 @@ static int open_base(const struct config *cfg, const struct config *msgcfg,
 {
 	const char *path = cfg->reference_db;
 	struct refdb_sig_info si;
-	char err[600], sigpath[PATH_MAX + 8], real[PATH_MAX], num[32];
+	char err[600], sigpath[PATH_MAX + 8], real[PATH_MAX];
 	uint64_t size;
 	int fd, rc;
 
@@ -137,7 +137,6 @@ static int open_base(const struct config *cfg, const struct config *msgcfg,
 				     "db", path, "error", err);
 			goto fail;
 		} else if (si.release < min_release) {
-			snprintf(num, sizeof(num), "%" PRIu64, si.release);
 			snprintf(err, sizeof(err),
 				 "release %" PRIu64 " is older than release %" PRIu64 " in force",
 				 si.release, min_release);
@@ -545,6 +544,7 @@ static void stats_message(struct plugin *p)
 	NUM("queue_size", os.capacity);
 	NUM("unjudged", p->unjudged);
 	NUM("malformed", is.malformed + fs.overlong);
+	NUM("undecodable", p->undecodable);
 	NUM("late", is.late);
 	NUM("db_entries", p->dbs.entries);
 	alert_line_adds(&l, "db_sha256", p->dbs.sha256);
@@ -740,11 +740,23 @@ static void on_event(const struct intake_event *ev, void *arg)
  * every line is taken, so the reports sit at the same place in the output
  * however the input was chunked; a flood is reported at 1, 2, 4, 8...
  */
+static void report_skipped(struct plugin *p, unsigned long long total,
+			   unsigned long long *reported, const char *reason)
+{
+	char num[24];
+
+	if (total <= *reported || (*reported != 0 && total < 2 * *reported))
+		return;
+	snprintf(num, sizeof(num), "%llu", total);
+	emit_message(&p->cfg, V_INPUT_ERROR, reason, "skipped_total", num,
+		     NULL, NULL);
+	*reported = total;
+}
+
 static void report_input_problems(struct plugin *p)
 {
 	struct framing_stats fs;
 	struct intake_stats is;
-	char num[24];
 
 	if (framing_is_binary(p->fr) && !p->binary_reported) {
 		p->binary_reported = 1;
@@ -753,25 +765,11 @@ static void report_input_problems(struct plugin *p)
 			     NULL, NULL, NULL, NULL);
 	}
 	framing_get_stats(p->fr, &fs);
-	if (fs.overlong > p->overlong_reported &&
-	    (p->overlong_reported == 0 ||
-	     fs.overlong >= 2 * p->overlong_reported)) {
-		snprintf(num, sizeof(num), "%llu", fs.overlong);
-		emit_message(&p->cfg, V_INPUT_ERROR,
-			     "over-long input line skipped", "skipped_total",
-			     num, NULL, NULL);
-		p->overlong_reported = fs.overlong;
-	}
+	report_skipped(p, fs.overlong, &p->overlong_reported,
+		       "over-long input line skipped");
 	intake_get_stats(p->in, &is);
-	if (is.malformed > p->malformed_reported &&
-	    (p->malformed_reported == 0 ||
-	     is.malformed >= 2 * p->malformed_reported)) {
-		snprintf(num, sizeof(num), "%llu", is.malformed);
-		emit_message(&p->cfg, V_INPUT_ERROR,
-			     "malformed input line skipped", "skipped_total",
-			     num, NULL, NULL);
-		p->malformed_reported = is.malformed;
-	}
+	report_skipped(p, is.malformed, &p->malformed_reported,
+		       "malformed input line skipped");
 }
 
 static void on_line(const char *line, size_t len, void *arg)

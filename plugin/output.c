@@ -80,12 +80,30 @@ static size_t suppressed_line(char *buf, size_t cap, const char *severity)
 	return alert_line_finish(&l, buf, cap);
 }
 
-static void *writer(void *unused)
+/*
+ * say_suppressed - send the alerts_suppressed line for the drops counted so
+ * far (the counts start again even when that line's level is off).  Called
+ * with the lock held; drops it while writing.
+ */
+static void say_suppressed(void)
 {
 	char summary[ALERT_MAX_LINE + 1];
-	struct queued q;
+	int level = out.suppressed_level, facility = out.facility;
 	size_t n;
-	int facility, level;
+
+	n = suppressed_line(summary, sizeof(summary), config_level_name(level));
+	if (level < 0)
+		return;
+	pthread_mutex_unlock(&out.lock);
+	write_now(level, facility, summary, n);
+	pthread_mutex_lock(&out.lock);
+	out.st.sent++;
+}
+
+static void *writer(void *unused)
+{
+	struct queued q;
+	int facility;
 
 	(void)unused;
 	pthread_mutex_lock(&out.lock);
@@ -119,28 +137,11 @@ static void *writer(void *unused)
 		 * A line just went through, so the log daemon is taking them
 		 * again: once the backlog is half gone, say what was lost.
 		 */
-		if (out.pending_total && out.count < out.cap / 2) {
-			level = out.suppressed_level;
-			n = suppressed_line(summary, sizeof(summary),
-					    config_level_name(level));
-			if (level >= 0) {
-				pthread_mutex_unlock(&out.lock);
-				write_now(level, facility, summary, n);
-				pthread_mutex_lock(&out.lock);
-				out.st.sent++;
-			}
-		}
+		if (out.pending_total && out.count < out.cap / 2)
+			say_suppressed();
 	}
-	if (out.pending_total && out.suppressed_level >= 0) {
-		level = out.suppressed_level;
-		facility = out.facility;
-		n = suppressed_line(summary, sizeof(summary),
-				    config_level_name(level));
-		pthread_mutex_unlock(&out.lock);
-		write_now(level, facility, summary, n);
-		pthread_mutex_lock(&out.lock);
-		out.st.sent++;
-	}
+	if (out.pending_total)
+		say_suppressed();
 	pthread_mutex_unlock(&out.lock);
 	if (out.mode == OUTPUT_STDOUT)
 		fflush(stdout);

@@ -330,9 +330,10 @@ static int judge_measurement(const struct ima_record *r,
 {
 	struct refdb_path_result res;
 	struct refdb *db[2];
-	int n = layers(dbs, db), memfd, rc = 0;
+	int n = layers(dbs, db), memfd, known_algo, rc = 0;
 
 	memfd = r->path_len >= 6 && memcmp(r->path, "memfd:", 6) == 0;
+	known_algo = hashalgo_by_name(r->algo, strlen(r->algo)) != NULL;
 	if (!r->has_hash || r->hash_bad) {
 		v->id = V_UNKNOWN_RECORD;
 		v->note = "unparsable-hash";
@@ -344,7 +345,7 @@ static int judge_measurement(const struct ima_record *r,
 		v->note = "zero-digest";
 		return 0;
 	}
-	if (n > 0 && hashalgo_by_name(r->algo, strlen(r->algo)) != NULL) {
+	if (n > 0 && known_algo) {
 		rc = any_denied(db, n, r);
 		if (rc < 0)
 			goto failed;
@@ -362,7 +363,7 @@ static int judge_measurement(const struct ima_record *r,
 		v->note = "no-database";
 		return 0;
 	}
-	if (hashalgo_by_name(r->algo, strlen(r->algo)) == NULL) {
+	if (!known_algo) {
 		/* An algorithm no database can hold (a newer kernel's). */
 		v->id = memfd ? V_MEMFD_EXEC : V_ALGO_UNAVAILABLE;
 		return 0;
