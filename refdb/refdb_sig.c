@@ -303,29 +303,41 @@ out:
 	return r;
 }
 
+/*
+ * load_manifest - read and parse the manifest at sig_path into *buf (its
+ * bytes, which the signature covers) and *p, both malloc'd (free them
+ * whatever the result).  Returns 0 or a REFDB_E_* code with errbuf set.
+ */
+static int load_manifest(const char *sig_path, char **buf, size_t *len,
+			 struct parsed **p, char *errbuf, size_t errlen)
+{
+	char why[256];
+	int r;
+
+	*buf = malloc(REFDB_SIG_MAX_MANIFEST + 1);
+	*p = malloc(sizeof(**p));
+	if (*buf == NULL || *p == NULL)
+		return REFDB_E_NOMEM;
+	if ((r = read_small(sig_path, *buf, len, errbuf, errlen)) != 0)
+		return r;
+	if ((r = parse_manifest(*buf, *len, *p, why, sizeof(why))) != 0)
+		refdb_set_msg(errbuf, errlen, "%s: %s", sig_path, why);
+	return r;
+}
+
 int refdb_sig_read_manifest(const char *sig_path, struct refdb_sig_info *out,
 			    char *errbuf, size_t errlen)
 {
-	char *buf = NULL, why[256];
+	char *buf = NULL;
 	struct parsed *p = NULL;
 	size_t len = 0;
-	int r = REFDB_E_NOMEM;
+	int r;
 
 	if (sig_path == NULL || out == NULL)
 		return REFDB_E_INVAL;
-	buf = malloc(REFDB_SIG_MAX_MANIFEST + 1);
-	p = malloc(sizeof(*p));
-	if (buf == NULL || p == NULL)
-		goto out;
-	if ((r = read_small(sig_path, buf, &len, errbuf, errlen)) != 0)
-		goto out;
-	if ((r = parse_manifest(buf, len, p, why, sizeof(why))) != 0) {
-		refdb_set_msg(errbuf, errlen, "%s: %s", sig_path, why);
-		goto out;
-	}
-	*out = p->info;
-	r = 0;
-out:
+	r = load_manifest(sig_path, &buf, &len, &p, errbuf, errlen);
+	if (r == 0)
+		*out = p->info;
 	free(p);
 	free(buf);
 	return r;
@@ -422,16 +434,8 @@ int refdb_sig_verify_fd(int db_fd, const char *sig_path,
 		refdb_set_msg(errbuf, errlen, "bad arguments");
 		return REFDB_E_INVAL;
 	}
-	buf = malloc(REFDB_SIG_MAX_MANIFEST + 1);
-	p = malloc(sizeof(*p));
-	if (buf == NULL || p == NULL)
+	if ((r = load_manifest(sig_path, &buf, &len, &p, errbuf, errlen)) != 0)
 		goto out;
-	if ((r = read_small(sig_path, buf, &len, errbuf, errlen)) != 0)
-		goto out;
-	if ((r = parse_manifest(buf, len, p, why, sizeof(why))) != 0) {
-		refdb_set_msg(errbuf, errlen, "%s: %s", sig_path, why);
-		goto out;
-	}
 	key = load_key(pubkey_path, 0, errbuf, errlen);
 	if (key == NULL) {
 		r = REFDB_E_INVAL;
