@@ -1423,6 +1423,30 @@ static int writer_fail(struct refdb_writer *w, const char *what)
 	       REFDB_E_SQLITE;
 }
 
+/*
+ * write_step - run a bound writer statement to its end and reset it.
+ * Returns the rows it changed, or writer_fail's code (what names the work).
+ */
+static int write_step(struct refdb_writer *w, sqlite3_stmt *st,
+		      const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return writer_fail(w, what);
+	return sqlite3_changes(w->db);
+}
+
+/* bind_entry - an entry's (path, algorithm, digest) as ?1, ?2, ?3 of st. */
+static void bind_entry(sqlite3_stmt *st, const char *path, size_t path_len,
+		       const struct hashalgo *a, const unsigned char *digest)
+{
+	sqlite3_bind_blob(st, 1, path, (int)path_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, digest, (int)a->digest_len, SQLITE_STATIC);
+}
+
 /* iso_now - the current time as "2024-05-01T12:00:00Z". */
 static void iso_now(char *buf, size_t cap)
 {
@@ -1842,21 +1866,16 @@ static int insert_entry(struct refdb_writer *w, const char *path,
 			const unsigned char *digest, int64_t source_id)
 {
 	sqlite3_stmt *st = w->stmt[W_ADD];
-	int rc;
+	int r;
 
-	sqlite3_bind_blob(st, 1, path, (int)path_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, digest, (int)a->digest_len, SQLITE_STATIC);
+	bind_entry(st, path, path_len, a, digest);
 	sqlite3_bind_int64(st, 4, source_id);
 	if (w->package != NULL)
 		sqlite3_bind_text(st, 5, w->package, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 5);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return writer_fail(w, "adding an entry");
-	return sqlite3_changes(w->db) > 0 ? 1 : 0;
+	r = write_step(w, st, "adding an entry");
+	return r < 0 ? r : r > 0;
 }
 
 int refdb_writer_add(struct refdb_writer *w, const char *path,
@@ -1883,7 +1902,7 @@ int refdb_writer_set_path(struct refdb_writer *w, const char *path,
 {
 	const struct hashalgo *a;
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	if (w == NULL)
 		return REFDB_E_INVAL;
@@ -1892,13 +1911,10 @@ int refdb_writer_set_path(struct refdb_writer *w, const char *path,
 	if (r != 0)
 		return r;
 	st = w->stmt[W_DELETE_OTHERS];
-	sqlite3_bind_blob(st, 1, path, (int)path_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, digest, (int)dlen, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return writer_fail(w, "replacing an entry");
+	bind_entry(st, path, path_len, a, digest);
+	r = write_step(w, st, "replacing an entry");
+	if (r < 0)
+		return r;
 	return insert_entry(w, path, path_len, a, digest, source_id);
 }
 
@@ -1927,18 +1943,13 @@ int refdb_writer_remove_path(struct refdb_writer *w, const char *path,
 			     size_t path_len)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (w == NULL || path == NULL || path_len == 0 ||
 	    path_len > REFDB_MAX_PATH)
 		return REFDB_E_INVAL;
 	st = w->stmt[W_REMOVE_PATH];
 	sqlite3_bind_blob(st, 1, path, (int)path_len, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return writer_fail(w, "removing a path");
-	return sqlite3_changes(w->db);
+	return write_step(w, st, "removing a path");
 }
 
 int refdb_writer_remove_entry(struct refdb_writer *w, const char *path,
@@ -1947,7 +1958,7 @@ int refdb_writer_remove_entry(struct refdb_writer *w, const char *path,
 {
 	const struct hashalgo *a;
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	if (w == NULL)
 		return REFDB_E_INVAL;
@@ -1956,14 +1967,9 @@ int refdb_writer_remove_entry(struct refdb_writer *w, const char *path,
 	if (r != 0)
 		return r;
 	st = w->stmt[W_REMOVE_ENTRY];
-	sqlite3_bind_blob(st, 1, path, (int)path_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, a->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, digest, (int)dlen, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return writer_fail(w, "removing an entry");
-	return sqlite3_changes(w->db) > 0 ? 1 : 0;
+	bind_entry(st, path, path_len, a, digest);
+	r = write_step(w, st, "removing an entry");
+	return r < 0 ? r : r > 0;
 }
 
 int refdb_writer_foreach_entry(struct refdb_writer *w, const char *kind,
@@ -1986,7 +1992,7 @@ int refdb_writer_deny(struct refdb_writer *w, const char *algo,
 {
 	const struct hashalgo *a;
 	sqlite3_stmt *st;
-	int r, rc;
+	int r;
 
 	if (w == NULL)
 		return REFDB_E_INVAL;
@@ -1998,11 +2004,8 @@ int refdb_writer_deny(struct refdb_writer *w, const char *algo,
 	sqlite3_bind_text(st, 1, a->name, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, digest, (int)dlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, source_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return writer_fail(w, "adding a deny entry");
-	return sqlite3_changes(w->db) > 0 ? 1 : 0;
+	r = write_step(w, st, "adding a deny entry");
+	return r < 0 ? r : r > 0;
 }
 
 int refdb_writer_exclude(struct refdb_writer *w, const char *pattern,
@@ -2011,7 +2014,7 @@ int refdb_writer_exclude(struct refdb_writer *w, const char *pattern,
 	pcre2_code *re;
 	PCRE2_SIZE off = 0;
 	sqlite3_stmt *st;
-	int err = 0, rc;
+	int err = 0, r;
 
 	if (w == NULL || pattern == NULL || *pattern == '\0') {
 		if (w != NULL)
@@ -2035,11 +2038,8 @@ int refdb_writer_exclude(struct refdb_writer *w, const char *pattern,
 	st = w->stmt[W_EXCLUDE];
 	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, source_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return writer_fail(w, "adding an exclude pattern");
-	return sqlite3_changes(w->db) > 0 ? 1 : 0;
+	r = write_step(w, st, "adding an exclude pattern");
+	return r < 0 ? r : r > 0;
 }
 
 /* fsync_dir - fsync the directory holding path, so that a rename is durable. */
